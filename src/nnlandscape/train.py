@@ -1,0 +1,217 @@
+"""Batched full-batch training of B independent networks: GD with momentum and Adadelta.
+
+This is the reference trainer (plain torch, autograd); it is the oracle for the fast kernels and
+the fallback wherever they are unavailable. Each fit's init is a pure function of
+``(base seed, example, optimizer, fit index)``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .network import forward, layer_shapes, n_params
+
+OPTIMIZERS = ("gd", "adadelta")
+INITS = ("glorot_uniform_zero_bias", "torch_default")
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """Hyper-parameters of one optimizer (PyTorch semantics)."""
+
+    name: str
+    lr: float
+    momentum: float = 0.9
+    rho: float = 0.95
+    eps: float = 1e-7
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.name!r}; allowed: {', '.join(OPTIMIZERS)}")
+
+    @classmethod
+    def from_config(cls, name: str, cfg: dict) -> OptimizerConfig:
+        """Build from the config's ``optimizers.<name>`` mapping."""
+        keys = ("lr", "momentum", "rho", "eps")
+        return cls(name=name, **{key: float(cfg[key]) for key in keys if key in cfg})
+
+
+@dataclass
+class FitResult:
+    """Outcome of training a batch of B fits (numpy arrays, see ``outputs.md``)."""
+
+    params: np.ndarray  # (B, P) final params (last finite values for diverged fits)
+    loss: np.ndarray  # (B,) final training MSE recomputed in float64
+    diverged: np.ndarray  # (B,) bool
+    loss_trace: np.ndarray  # (B, T) training loss at ``trace_steps``
+    trace_steps: np.ndarray  # (T,) int64 step numbers at which the trace was taken
+    steps_run: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (B,)
+
+
+def fit_seed(base_seed: int, example: str, optimizer: str, index: int) -> int:
+    """Init seed of one fit: a pure function of (base seed, example, optimizer, fit index)."""
+    words = [int(base_seed) & 0xFFFFFFFF, zlib.crc32(example.encode()),
+             zlib.crc32(optimizer.encode()), int(index)]
+    return int(np.random.SeedSequence(words).generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def init_params(seeds: np.ndarray, n: int, k: int,
+                scheme: str = "glorot_uniform_zero_bias") -> np.ndarray:
+    """Initial params (B, P) float64, one row per seed, independent of device and batch size."""
+    if scheme not in INITS:
+        raise ValueError(f"unknown init {scheme!r}; allowed: {', '.join(INITS)}")
+    rows = []
+    for seed in np.asarray(seeds, dtype=np.int64):
+        rng = np.random.default_rng(int(seed))
+        parts = []
+        for out_dim, in_dim in layer_shapes(n, k):
+            if scheme == "glorot_uniform_zero_bias":
+                bound = np.sqrt(6.0 / (in_dim + out_dim))
+                parts += [rng.uniform(-bound, bound, out_dim * in_dim), np.zeros(out_dim)]
+            else:
+                bound = 1.0 / np.sqrt(in_dim)
+                parts += [rng.uniform(-bound, bound, out_dim * in_dim),
+                          rng.uniform(-bound, bound, out_dim)]
+        rows.append(np.concatenate(parts))
+    return np.stack(rows) if rows else np.zeros((0, n_params(n, k)))
+
+
+def trace_steps(steps: int, points: int) -> np.ndarray:
+    """About ``points`` log-spaced step numbers in [0, steps] (0 and ``steps`` included)."""
+    if steps <= 0:
+        return np.zeros(1, dtype=np.int64)
+    s = np.unique(np.round(np.geomspace(1, steps, max(points - 1, 1))).astype(np.int64))
+    return np.concatenate([[0], s])
+
+
+def resolve_device(device: str) -> torch.device:
+    """Map config ``device`` (auto|cpu|cuda) to a torch device; error if cuda is absent."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("config asks for device 'cuda' but torch.cuda.is_available() is False")
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r}; allowed: auto, cpu, cuda")
+    return torch.device(device)
+
+
+class BatchedOptimizer:
+    """GD with heavy-ball momentum or Adadelta over a (B, P) tensor, torch.optim semantics."""
+
+    def __init__(self, opt: OptimizerConfig, params: torch.Tensor) -> None:
+        self.opt = opt
+        self.state = [torch.zeros_like(params)]
+        if opt.name == "adadelta":
+            self.state.append(torch.zeros_like(params))
+
+    def step(self, params: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        """Return the updated params (the input is not modified)."""
+        o = self.opt
+        if o.name == "gd":
+            (buf,) = self.state
+            buf.mul_(o.momentum).add_(grad)
+            return params - o.lr * buf
+        square_avg, acc_delta = self.state
+        square_avg.mul_(o.rho).addcmul_(grad, grad, value=1 - o.rho)
+        delta = (acc_delta + o.eps).sqrt_().div_((square_avg + o.eps).sqrt_()).mul_(grad)
+        acc_delta.mul_(o.rho).addcmul_(delta, delta, value=1 - o.rho)
+        return params - o.lr * delta
+
+    def select(self, keep: torch.Tensor, old: list[torch.Tensor]) -> None:
+        """Restore the rows where ``keep`` is False from ``old`` state (frozen diverged fits)."""
+        for s, prev in zip(self.state, old, strict=True):
+            s.copy_(torch.where(keep[:, None], s, prev))
+
+
+def train_reference(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
+                    opt: OptimizerConfig, steps: int, *, dtype: torch.dtype = torch.float32,
+                    device: str | torch.device = "cpu", trace_points: int = 100,
+                    early_stop: EarlyStop | None = None) -> FitResult:
+    """Train B networks at once from ``params0`` (B, P) on (x, y), full batch, ``steps`` steps.
+
+    A fit whose loss or params become non-finite is flagged ``diverged`` and frozen at its last
+    finite params; the others continue. With ``early_stop`` a fit stops once converged.
+    """
+    dev = torch.device(device)
+    p = torch.as_tensor(params0, dtype=dtype, device=dev).clone()
+    xt = torch.as_tensor(x, dtype=dtype, device=dev)
+    yt = torch.as_tensor(y, dtype=dtype, device=dev)
+    batch = p.shape[0]
+    optim = BatchedOptimizer(opt, p)
+    diverged = torch.zeros(batch, dtype=torch.bool, device=dev)
+    active = torch.ones(batch, dtype=torch.bool, device=dev)
+    steps_run = torch.full((batch,), steps, dtype=torch.int64, device=dev)
+    tsteps = trace_steps(steps, trace_points)
+    trace = torch.full((batch, len(tsteps)), float("nan"), dtype=torch.float64, device=dev)
+    monitor = early_stop.monitor(batch, dev) if early_stop else None
+    ti = 0
+    for step in range(steps + 1):
+        p.requires_grad_(True)
+        loss = ((forward(p, xt, n, k) - yt) ** 2).mean(-1)
+        if ti < len(tsteps) and tsteps[ti] == step:
+            trace[:, ti] = loss.detach().to(torch.float64)
+            ti += 1
+        if step == steps:
+            break
+        (grad,) = torch.autograd.grad(loss.sum(), p)
+        p = p.detach()
+        if monitor is not None:
+            stopping = monitor.update(step, loss.detach()) & active
+            steps_run[stopping] = step
+            active &= ~stopping
+        old = [s.clone() for s in optim.state]
+        new = optim.step(p, grad)
+        ok = torch.isfinite(loss.detach()) & torch.isfinite(new).all(-1)
+        newly = ~ok & ~diverged
+        diverged |= newly
+        keep = ok & active & ~diverged
+        p = torch.where(keep[:, None], new, p)
+        optim.select(keep, old)
+        if monitor is not None and not bool(active.any()):
+            trace[:, ti:] = trace[:, ti - 1:ti]
+            break
+    final = p.detach().to("cpu", torch.float64).numpy()
+    loss64 = _final_loss(final, x, y, n, k)
+    return FitResult(params=final, loss=loss64, diverged=diverged.cpu().numpy(),
+                     loss_trace=trace.cpu().numpy(), trace_steps=tsteps,
+                     steps_run=steps_run.cpu().numpy())
+
+
+def _final_loss(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Float64 training MSE per fit (non-finite params give inf)."""
+    with torch.no_grad():
+        out = forward(torch.as_tensor(params), torch.as_tensor(np.asarray(x, np.float64)), n, k)
+        loss = ((out - torch.as_tensor(np.asarray(y, np.float64))) ** 2).mean(-1).numpy()
+    return np.where(np.isfinite(loss), loss, np.inf)
+
+
+@dataclass(frozen=True)
+class EarlyStop:
+    """Stop a fit when its best loss has not improved by more than ``rtol`` over ``window`` steps."""
+
+    rtol: float = 1e-4
+    window: int = 1000
+
+    def monitor(self, batch: int, device: torch.device) -> _StopMonitor:
+        """A per-batch convergence monitor."""
+        return _StopMonitor(self, batch, device)
+
+
+class _StopMonitor:
+    def __init__(self, rule: EarlyStop, batch: int, device: torch.device) -> None:
+        self.rule = rule
+        self.best = torch.full((batch,), float("inf"), dtype=torch.float64, device=device)
+        self.ref = torch.full((batch,), float("inf"), dtype=torch.float64, device=device)
+
+    def update(self, step: int, loss: torch.Tensor) -> torch.Tensor:
+        """Feed this step's losses (B,); return a mask of fits that have converged now."""
+        self.best = torch.minimum(self.best, torch.nan_to_num(loss.double(), nan=float("inf")))
+        if step == 0 or step % self.rule.window:
+            return torch.zeros_like(self.best, dtype=torch.bool)
+        done = self.best > self.ref * (1.0 - self.rule.rtol)
+        self.ref = self.best.clone()
+        return done & (step >= 2 * self.rule.window)
