@@ -105,3 +105,21 @@ def training_data(params: np.ndarray, n: int, k: int, points_per_segment: int
 def plot_grid(knots_x: np.ndarray, size: int = 4001) -> np.ndarray:
     """A fine plotting grid on [-1, 1] that contains every knot (so peaks are drawn exactly)."""
     return np.unique(np.concatenate([np.linspace(-1.0, 1.0, size), knots_x]))
+
+
+def perfect_fit_arrays(ex: Example, sym_tol: float = 1e-10, sym_sweeps: int = 10000
+                       ) -> dict[str, np.ndarray]:
+    """Everything ``perfect_fit.npz`` holds: params, symmetrized params, knots, data, plot grid."""
+    from .symmetry import symmetrize
+
+    params = perfect_fit(ex)
+    x, y, inner = training_data(params, ex.n, ex.k, ex.points_per_segment)
+    knots_x = np.concatenate([[-1.0], inner, [1.0]])
+    return {
+        "params": params,
+        "params_sym": symmetrize(params, ex.n, ex.k, tol=sym_tol, max_sweeps=sym_sweeps).params,
+        "n": np.int64(ex.n), "k": np.int64(ex.k), "n1": np.int64(ex.n1), "n2": np.int64(ex.n2),
+        "amplitude": np.float64(ex.amplitude),
+        "knots_x": knots_x, "knots_y": forward_np(params, knots_x, ex.n, ex.k),
+        "x_train": x, "y_train": y, "x_grid": plot_grid(inner),
+    }

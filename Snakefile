@@ -1,0 +1,23 @@
+from snakemake.utils import min_version, validate
+
+from nnlandscape.config import check_config
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+check_config(config, "schemas/config.schema.yaml")
+validate(config, "schemas/config.schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/fits.smk"
+include: "rules/paper.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.paper_pdf.output.pdf,

@@ -1,0 +1,173 @@
+rule perfect_fit:
+    output:
+        perfect_fit="results/{example}/perfect_fit.npz",
+        stability="results/{example}/stability.json",
+    params:
+        example=example_config,
+        symmetrize=config["symmetrize"],
+        smoothing=config["smoothing"],
+        gd=config["optimizers"]["gd"],
+    log:
+        "logs/perfect_fit/{example}.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/perfect_fit.py"
+
+
+rule train_shard:
+    input:
+        perfect_fit="results/{example}/perfect_fit.npz",
+    output:
+        shard="results/{example}/fits/{optimizer}/shard-{shard}.npz",
+    params:
+        fitset=train_params,
+        hyper=optimizer_config,
+        seed=config["seed"],
+        init=config["init"],
+        dtype=config["dtype"],
+        device=config["device"],
+        backend=config["backend"],
+        trace_points=config["fits"]["trace_points"],
+        early_stop=config["fits"]["early_stop"],
+    log:
+        "logs/train_shard/{example}-{optimizer}-{shard}.log",
+    benchmark:
+        "results/benchmarks/train_shard/{example}-{optimizer}-{shard}.tsv"
+    conda:
+        SCIENCE_ENV
+    threads: 2
+    resources:
+        gpu=uses_gpu(),
+    script:
+        "../scripts/train_shard.py"
+
+
+rule join_minima:
+    input:
+        perfect_fit="results/{example}/perfect_fit.npz",
+        shards=fit_shards,
+    output:
+        minima="results/{example}/fits/{optimizer}/minima.npz",
+    params:
+        example=example_config,
+        dead_std=config["dead_std"],
+        symmetrize=config["symmetrize"],
+    log:
+        "logs/join_minima/{example}-{optimizer}.log",
+    benchmark:
+        "results/benchmarks/join_minima/{example}-{optimizer}.tsv"
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/join_minima.py"
+
+
+rule fit_numbers:
+    input:
+        unpack(example_minima),
+        perfect_fit="results/{example}/perfect_fit.npz",
+        stability="results/{example}/stability.json",
+    output:
+        numbers="results/numbers/{example}.json",
+    params:
+        global_threshold=config["global_threshold"],
+        smooth_band=config["smooth_band"],
+    log:
+        "logs/fit_numbers/{example}.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/fit_numbers.py"
+
+
+rule figure_network_target:
+    input:
+        perfect_fit="results/main/perfect_fit.npz",
+    output:
+        pdf="results/figures/fig01.pdf",
+        png="results/figures/fig01.png",
+    params:
+        figure="fig01",
+    log:
+        "logs/figures/fig01.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/figure.py"
+
+
+rule figure_example_fit:
+    input:
+        perfect_fit="results/main/perfect_fit.npz",
+        gd="results/main/fits/gd/minima.npz",
+    output:
+        pdf="results/figures/fig02.pdf",
+        png="results/figures/fig02.png",
+    params:
+        figure="fig02",
+    log:
+        "logs/figures/fig02.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/figure.py"
+
+
+rule figure_mean_fits:
+    input:
+        **minima_of("main"),
+        perfect_fit="results/main/perfect_fit.npz",
+    output:
+        pdf="results/figures/fig03.pdf",
+        png="results/figures/fig03.png",
+    params:
+        figure="fig03",
+    log:
+        "logs/figures/fig03.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/figure.py"
+
+
+rule figure_best_fits:
+    input:
+        **minima_of("main"),
+        perfect_fit="results/main/perfect_fit.npz",
+    output:
+        pdf="results/figures/fig04.pdf",
+        png="results/figures/fig04.png",
+    params:
+        figure="fig04",
+    log:
+        "logs/figures/fig04.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/figure.py"
+
+
+rule figure_losses:
+    input:
+        **minima_of("main"),
+        numbers="results/numbers/main.json",
+    output:
+        pdf="results/figures/fig05.pdf",
+        png="results/figures/fig05.png",
+    params:
+        figure="fig05",
+    log:
+        "logs/figures/fig05.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/figure.py"

@@ -1,0 +1,32 @@
+rule merge_numbers:
+    input:
+        parts=expand("results/numbers/{part}.json", part=NUMBER_PARTS),
+    output:
+        numbers="results/numbers.json",
+        macros="results/paper/macros.tex",
+        config_table="results/paper/config-table.tex",
+    log:
+        "logs/merge_numbers.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/numbers.py"
+
+
+rule paper_pdf:
+    input:
+        unpack(paper_inputs),
+    output:
+        pdf="results/paper.pdf",
+    params:
+        search_dirs=["paper", "results/paper", "results/figures"],
+        build_dir="results/paper/build",
+    log:
+        script="logs/paper/paper.log",
+        latexmk="logs/paper/latexmk.log",
+    conda:
+        LATEX_ENV
+    threads: 1
+    script:
+        "../scripts/paper.py"

@@ -1,0 +1,20 @@
+"""Snakemake entry point: merge every part's numbers, write the LaTeX macros and config table."""
+
+from pathlib import Path
+
+from nnlandscape.io import load_json, save_json
+from nnlandscape.paper import config_macros, config_table, macros
+from nnlandscape.workflow import start
+
+start(snakemake)  # noqa: F821
+numbers = {}
+for path in snakemake.input.parts:  # noqa: F821
+    part = load_json(path)
+    clash = sorted(set(part) & set(numbers))
+    if clash:
+        raise ValueError(f"{path}: numbers {clash} are already defined by another part")
+    numbers.update(part)
+config = dict(snakemake.config)  # noqa: F821
+save_json(snakemake.output.numbers, numbers)  # noqa: F821
+Path(snakemake.output.macros).write_text(macros({**numbers, **config_macros(config)}))  # noqa: F821
+Path(snakemake.output.config_table).write_text(config_table(config))  # noqa: F821

@@ -1,0 +1,144 @@
+"""The paper's generated parts: numbers -> LaTeX macros, the config table, LaTeX log checks."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+_DIGITS = "Zero One Two Three Four Five Six Seven Eight Nine".split()
+
+
+def macro_name(key: str) -> str:
+    """LaTeX macro for a numbers.json key: ``main_gd_loss_median`` -> ``\\NMainGdLossMedian``."""
+    words = re.split(r"[^0-9A-Za-z]+", key)
+    name = "".join(w[:1].upper() + w[1:] for w in words if w)
+    name = "".join(_DIGITS[int(c)] if c.isdigit() else c for c in name)
+    return "\\N" + name
+
+
+def format_number(value) -> str:
+    """Text for a number in running LaTeX: ints with thin separators, floats to 3 significant digits."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", "{,}")
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "n/a"
+        if math.isinf(value):
+            return "$\\infty$" if value > 0 else "$-\\infty$"
+        if value == 0:
+            return "0"
+        exp = math.floor(math.log10(abs(value)))
+        if -3 <= exp < 5:
+            digits = max(0, 2 - exp)
+            return f"{value:,.{digits}f}".replace(",", "{,}")
+        mant = value / 10**exp
+        return f"${mant:.2f}\\times 10^{{{exp}}}$"
+    return latex_escape(str(value))
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX special characters in plain text."""
+    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+    return "".join(table.get(c, c) for c in text)
+
+
+def macros(numbers: Mapping[str, object]) -> str:
+    """``\\newcommand`` lines for every number (a clash of two keys on one macro is an error)."""
+    seen: dict[str, str] = {}
+    lines = ["% Generated from results/numbers.json by the workflow: do not edit."]
+    for key in sorted(numbers):
+        name = macro_name(key)
+        if name in seen:
+            raise ValueError(f"numbers {seen[name]!r} and {key!r} map to the same macro {name}")
+        seen[name] = key
+        lines.append(f"\\newcommand{{{name}}}{{{format_number(numbers[key])}}}")
+    return "\n".join(lines) + "\n"
+
+
+def flatten_config(config: Mapping, prefix: str = "") -> list[tuple[str, object]]:
+    """``[("fits.main.count", 2048), ...]`` for every leaf of a nested config."""
+    rows: list[tuple[str, object]] = []
+    for key in config:
+        value = config[key]
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            rows += flatten_config(value, path)
+        else:
+            rows.append((path, value))
+    return rows
+
+
+def config_table(config: Mapping) -> str:
+    """A longtable (LaTeX) listing every config value used by the run."""
+    lines = ["% Generated from the effective config by the workflow: do not edit.",
+             "\\begin{longtable}{@{}ll@{}}", "\\toprule key & value \\\\ \\midrule \\endhead"]
+    for key, value in flatten_config(config):
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        lines.append(f"\\texttt{{{latex_escape(key)}}} & \\texttt{{{latex_escape(shown)}}} \\\\")
+    lines += ["\\bottomrule", "\\end{longtable}"]
+    return "\n".join(lines) + "\n"
+
+
+_LOG_PROBLEMS = [
+    (re.compile(r"^! (.*)$", re.M), "LaTeX error"),
+    (re.compile(r"LaTeX Warning: (Reference|Citation) `([^']*)' .*undefined", re.M),
+     "unresolved reference"),
+    (re.compile(r"There were undefined references", re.M), "undefined references"),
+    (re.compile(r"Overfull \\hbox \((\d+\.\d+)pt too wide\) in paragraph", re.M), None),
+]
+
+
+def latex_log_problems(log: str, overfull_pt: float = 10.0) -> list[str]:
+    """Problems in a LaTeX log that must fail the build: errors, unresolved references and
+    overfull boxes wider than ``overfull_pt``."""
+    problems = []
+    for pattern, what in _LOG_PROBLEMS:
+        for match in pattern.finditer(log):
+            if what is None:
+                if float(match.group(1)) > overfull_pt:
+                    problems.append(f"overfull hbox {match.group(1)}pt")
+            else:
+                problems.append(f"{what}: {match.group(0).strip()}")
+    return problems
+
+
+def config_macros(config: Mapping) -> dict[str, object]:
+    """Config leaves as numbers keyed ``config_<path>`` (lists are joined as text)."""
+    return {"config_" + key.replace(".", "_"): (", ".join(map(str, v)) if isinstance(v, list) else v)
+            for key, v in flatten_config(config)}
+
+
+def build_pdf(main_tex: str, search_dirs: list[str], outdir: str, log_path: str) -> str:
+    """Run latexmk (pdflatex) on ``main_tex`` with inputs found in ``search_dirs``.
+
+    Fails (RuntimeError naming each problem) on LaTeX errors, unresolved references, undefined
+    macros and overfull boxes; returns the path of the PDF.
+    """
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
+        raise RuntimeError("latexmk/pdflatex not found: install texlive-latex-base "
+                           "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended "
+                           "latexmk (Debian) or use the conda env envs/latex.yaml")
+    out = Path(outdir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["TEXINPUTS"] = os.pathsep.join(str(Path(d).resolve()) for d in search_dirs) + os.pathsep
+    cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+           f"-outdir={out}", str(Path(main_tex).resolve())]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    Path(log_path).write_text(proc.stdout + proc.stderr)
+    tex_log = out / (Path(main_tex).stem + ".log")
+    text = tex_log.read_text(errors="replace") if tex_log.exists() else ""
+    problems = latex_log_problems(text)
+    if proc.returncode != 0 or problems:
+        raise RuntimeError(f"LaTeX build failed (exit {proc.returncode}); see {log_path} and "
+                           f"{tex_log}: " + "; ".join(problems[:10]))
+    return str(out / (Path(main_tex).stem + ".pdf"))
