@@ -5,10 +5,10 @@ from nnlandscape.config import check_config
 min_version("9.0")
 
 
-configfile: "config.yaml"
+configfile: f"{workflow.basedir}/config.yaml"
 
 
-check_config(config, "schemas/config.schema.yaml")
+check_config(config, f"{workflow.basedir}/schemas/config.schema.yaml")
 validate(config, "schemas/config.schema.yaml")
 
 

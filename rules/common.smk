@@ -6,6 +6,8 @@ EXAMPLES = ["main", "complex"]
 OPTIMIZERS = ["gd", "adadelta"]
 SCIENCE_ENV = "../envs/science.yaml"
 LATEX_ENV = "../envs/latex.yaml"
+# LaTeX sources live beside the Snakefile (the working directory may be elsewhere: snakemake -d).
+PAPER_DIR = f"{workflow.basedir}/paper"
 
 
 wildcard_constraints:
@@ -82,8 +84,8 @@ PAPER_FIGURES = ["fig01", "fig02", "fig03", "fig04", "fig05"]
 def paper_inputs(wildcards):
     """Named inputs of the paper: LaTeX sources, generated macros and every figure."""
     return {
-        "main": "paper/main.tex",
-        "sections": sorted(glob.glob("paper/sections/*.tex")),
+        "main": f"{PAPER_DIR}/main.tex",
+        "sections": sorted(glob.glob(f"{PAPER_DIR}/sections/*.tex")),
         "macros": "results/paper/macros.tex",
         "config_table": "results/paper/config-table.tex",
         "figures": expand("results/figures/{fig}.pdf", fig=PAPER_FIGURES),

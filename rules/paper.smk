@@ -20,7 +20,7 @@ rule paper_pdf:
     output:
         pdf="results/paper.pdf",
     params:
-        search_dirs=["paper", "results/paper", "results/figures"],
+        search_dirs=[PAPER_DIR, "results/paper", "results/figures"],
         build_dir="results/paper/build",
     log:
         script="logs/paper/paper.log",
