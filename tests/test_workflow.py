@@ -1,0 +1,85 @@
+"""End to end: the tiny preset runs from nothing to the PDF in a temporary directory."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nnlandscape.paper import config_macros, macro_name
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+pytestmark = pytest.mark.slow
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "-d", str(workdir), "--cores", "2",
+           "--configfile", str(ROOT / "presets" / "tiny.yaml"), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    proc = snakemake(workdir)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return workdir
+
+
+def test_pdf_and_every_figure_exist(tiny_run):
+    pdf = tiny_run / "results" / "paper.pdf"
+    assert pdf.stat().st_size > 10_000
+    assert pdf.read_bytes().startswith(b"%PDF")
+    figures = sorted((tiny_run / "results" / "figures").glob("fig*.pdf"))
+    assert figures, "no figures"
+    for fig in figures:
+        assert fig.stat().st_size > 1000, fig
+        assert fig.with_suffix(".png").stat().st_size > 1000, fig
+
+
+def test_numbers_describe_the_main_example(tiny_run):
+    numbers = json.loads((tiny_run / "results" / "numbers.json").read_text())
+    assert numbers["main_params"] == 136
+    assert numbers["main_knots"] == 33
+    assert numbers["main_train_points"] == 341
+    assert numbers["main_gd_count"] == numbers["main_adadelta_count"] == 16
+
+
+def test_numbers_in_pdf_match_numbers_json(tiny_run):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext missing")
+    text = subprocess.run(["pdftotext", str(tiny_run / "results" / "paper.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    numbers = json.loads((tiny_run / "results" / "numbers.json").read_text())
+    assert f"with {numbers['main_params']} parameters" in text
+    assert f"{numbers['main_knots']} interior knots" in text
+
+
+def test_every_macro_the_paper_uses_is_generated(tiny_run):
+    import yaml
+
+    used = set()
+    for tex in [ROOT / "paper" / "main.tex", *sorted((ROOT / "paper" / "sections").glob("*.tex"))]:
+        used |= set(re.findall(r"\\(N[A-Z][A-Za-z]*)", tex.read_text()))
+    numbers = json.loads((tiny_run / "results" / "numbers.json").read_text())
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    defined = {macro_name(k)[1:] for k in [*numbers, *config_macros(cfg)]}
+    assert used <= defined, sorted(used - defined)
+
+
+def test_rerun_has_nothing_to_do(tiny_run):
+    proc = snakemake(tiny_run, "-n")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_lint_is_clean():
+    proc = subprocess.run([SNAKEMAKE, "--lint", "--snakefile", str(ROOT / "Snakefile")],
+                          capture_output=True, text=True, check=False, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Congratulations" in proc.stdout + proc.stderr
