@@ -88,5 +88,11 @@ def paper_inputs(wildcards):
         "sections": sorted(glob.glob(f"{PAPER_DIR}/sections/*.tex")),
         "macros": "results/paper/macros.tex",
         "config_table": "results/paper/config-table.tex",
-        "figures": expand("results/figures/{fig}.pdf", fig=PAPER_FIGURES),
+        "figures": paper_figures(wildcards),
+        "provenance": "results/paper/provenance.tex",
     }
+
+
+def paper_figures(wildcards):
+    """Every figure of the paper (PDF)."""
+    return expand("results/figures/{fig}.pdf", fig=PAPER_FIGURES)

@@ -30,3 +30,22 @@ rule paper_pdf:
     threads: 1
     script:
         "../scripts/paper.py"
+
+
+rule provenance:
+    input:
+        numbers="results/numbers.json",
+        figures=paper_figures,
+    output:
+        provenance="results/provenance.json",
+        box="results/paper/provenance.tex",
+    params:
+        repo=workflow.basedir,
+        benchmarks="results/benchmarks",
+    log:
+        "logs/provenance.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/provenance.py"
