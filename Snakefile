@@ -12,6 +12,9 @@ check_config(config, f"{workflow.basedir}/schemas/config.schema.yaml")
 validate(config, "schemas/config.schema.yaml")
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/fits.smk"
 include: "rules/paper.smk"

@@ -89,7 +89,11 @@ rule figure_network_target:
         perfect_fit="results/main/perfect_fit.npz",
     output:
         pdf="results/figures/fig01.pdf",
-        png="results/figures/fig01.png",
+        png=report(
+            "results/figures/fig01.png",
+            caption="../report/fig01.rst",
+            category="2 Construction",
+        ),
     params:
         figure="fig01",
     log:
@@ -107,7 +111,11 @@ rule figure_example_fit:
         gd="results/main/fits/gd/minima.npz",
     output:
         pdf="results/figures/fig02.pdf",
-        png="results/figures/fig02.png",
+        png=report(
+            "results/figures/fig02.png",
+            caption="../report/fig02.rst",
+            category="4.1 Example fit",
+        ),
     params:
         figure="fig02",
     log:
@@ -125,7 +133,11 @@ rule figure_mean_fits:
         perfect_fit="results/main/perfect_fit.npz",
     output:
         pdf="results/figures/fig03.pdf",
-        png="results/figures/fig03.png",
+        png=report(
+            "results/figures/fig03.png",
+            caption="../report/fig03.rst",
+            category="4.3 Mean and best fits",
+        ),
     params:
         figure="fig03",
     log:
@@ -143,7 +155,11 @@ rule figure_best_fits:
         perfect_fit="results/main/perfect_fit.npz",
     output:
         pdf="results/figures/fig04.pdf",
-        png="results/figures/fig04.png",
+        png=report(
+            "results/figures/fig04.png",
+            caption="../report/fig04.rst",
+            category="4.3 Mean and best fits",
+        ),
     params:
         figure="fig04",
     log:
@@ -161,7 +177,11 @@ rule figure_losses:
         numbers="results/numbers/main.json",
     output:
         pdf="results/figures/fig05.pdf",
-        png="results/figures/fig05.png",
+        png=report(
+            "results/figures/fig05.png",
+            caption="../report/fig05.rst",
+            category="4.4 Losses",
+        ),
     params:
         figure="fig05",
     log:
