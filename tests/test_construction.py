@@ -62,3 +62,12 @@ def test_plot_grid_contains_knots():
     kn = knots(p, 5, 5)
     g = plot_grid(kn, 101)
     assert np.all(np.isin(kn, g))
+
+
+def test_spline_part_is_target_minus_sawtooth():
+    from nnlandscape.construction import spline_part
+
+    ex = Example()
+    x = np.linspace(-1, 1, 2001)
+    saw = forward_np(perfect_fit(Example(n=2, n1=2, n2=0)), x, 2, 5)
+    assert np.allclose(forward_np(perfect_fit(ex), x, 5, 5) - saw, spline_part(ex, x), atol=1e-12)

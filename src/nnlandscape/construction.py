@@ -123,3 +123,11 @@ def perfect_fit_arrays(ex: Example, sym_tol: float = 1e-10, sym_sweeps: int = 10
         "knots_x": knots_x, "knots_y": forward_np(params, knots_x, ex.n, ex.k),
         "x_train": x, "y_train": y, "x_grid": plot_grid(inner),
     }
+
+
+def spline_part(ex: Example, x: np.ndarray) -> np.ndarray:
+    """The spline block's contribution to the target at ``x`` (the target minus its sawtooth)."""
+    if ex.n2 == 0:
+        return np.zeros_like(np.asarray(x, dtype=np.float64))
+    t, h = spline_heights(ex.n2, ex.spline_std, ex.spline_seed)
+    return np.interp(x, t, h)
