@@ -18,24 +18,29 @@ def macro_name(key: str) -> str:
 
 
 def format_number(value) -> str:
-    """Text for a number in running LaTeX: ints with thin separators, floats to 3 significant digits."""
+    """Text for a number in LaTeX, safe in and out of math mode: ints with thin separators, floats to
+    3 significant digits, scientific notation and minus signs inside ``\\ensuremath``."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "{,}")
+        text = f"{abs(value):,}".replace(",", "{,}")
+        return f"\\ensuremath{{-{text}}}" if value < 0 else text
     if isinstance(value, float):
         if math.isnan(value):
             return "n/a"
         if math.isinf(value):
-            return "$\\infty$" if value > 0 else "$-\\infty$"
+            return "\\ensuremath{\\infty}" if value > 0 else "\\ensuremath{-\\infty}"
         if value == 0:
             return "0"
         exp = math.floor(math.log10(abs(value)))
         if -3 <= exp < 5:
             digits = max(0, 2 - exp)
-            return f"{value:,.{digits}f}".replace(",", "{,}")
-        mant = value / 10**exp
-        return f"${mant:.2f}\\times 10^{{{exp}}}$"
+            text = f"{abs(value):,.{digits}f}".replace(",", "{,}")
+        else:
+            mant = abs(value) / 10**exp
+            text = f"{mant:.2f}\\times 10^{{{exp}}}"
+            return f"\\ensuremath{{{'-' if value < 0 else ''}{text}}}"
+        return f"\\ensuremath{{-{text}}}" if value < 0 else text
     return latex_escape(str(value))
 
 
