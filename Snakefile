@@ -17,6 +17,12 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/fits.smk"
+include: "rules/geometry.smk"
+include: "rules/neb.smk"
+include: "rules/hessian.smk"
+include: "rules/basin.smk"
+include: "rules/complex.smk"
+include: "rules/larger.smk"
 include: "rules/paper.smk"
 
 

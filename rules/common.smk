@@ -74,11 +74,82 @@ def train_params(wildcards):
     }
 
 
+def neb_path_files(example):
+    """The NEB path files of one example: results/{example}/neb/path-{j:03d}.npz, j < neb.paths."""
+    return expand(
+        "results/{example}/neb/path-{j:03d}.npz",
+        example=example,
+        j=range(config["neb"]["paths"]),
+    )
+
+
+def neb_paths(wildcards):
+    """The NEB path files of the example in the wildcards."""
+    return neb_path_files(wildcards.example)
+
+
+def basin_batches(wildcards):
+    """The basin batch files of one (example, optimizer), from basin.trials and batch_size."""
+    basin = config["basin"]
+    return expand(
+        "results/{example}/basin/{optimizer}/batch-{batch:03d}.npz",
+        example=wildcards.example,
+        optimizer=wildcards.optimizer,
+        batch=range(n_shards(basin["trials"], basin["batch_size"])),
+    )
+
+
+def basin_trials_of(example):
+    """Named joined basin inputs {optimizer: path} of one example."""
+    return {opt: f"results/{example}/basin/{opt}/trials.npz" for opt in OPTIMIZERS}
+
+
+def larger_network(wildcards):
+    """The (n,k) of a larger network from the wildcards, as the join rule's example params."""
+    return {"n": int(wildcards.n), "k": int(wildcards.k)}
+
+
+def larger_train_params(wildcards):
+    """Shard training params of one larger network (see train_params; seed namespace larger-NxK)."""
+    larger = config["larger"]
+    return {
+        "namespace": f"larger-{wildcards.n}x{wildcards.k}",
+        "n": int(wildcards.n),
+        "k": int(wildcards.k),
+        "count": larger["count"],
+        "shard_size": larger["shard_size"],
+        "steps": larger["steps"],
+    }
+
+
+def larger_shards(wildcards):
+    """The shard files of one larger network and optimizer."""
+    larger = config["larger"]
+    return expand(
+        "results/larger/{n}x{k}/fits/{optimizer}/shard-{shard:04d}.npz",
+        n=wildcards.n,
+        k=wildcards.k,
+        optimizer=wildcards.optimizer,
+        shard=range(n_shards(larger["count"], larger["shard_size"])),
+    )
+
+
+def larger_minima_files():
+    """Minima of every larger size (config larger.sizes), size by size, optimizers in OPTIMIZERS order."""
+    return [
+        f"results/larger/{n}x{k}/fits/{opt}/minima.npz"
+        for n, k in config["larger"]["sizes"]
+        for opt in OPTIMIZERS
+    ]
+
+
 # One entry per part of the paper: results/numbers/{part}.json is merged into numbers.json.
-NUMBER_PARTS = ["main"]
+NUMBER_PARTS = ["main", "geometry", "hessian", "neb", "basin", "complex", "neb_complex", "sawtooth",
+                "larger"]
 
 # Figures of the paper that the workflow makes (results/figures/figNN.pdf).
-PAPER_FIGURES = ["fig01", "fig02", "fig03", "fig04", "fig05"]
+PAPER_FIGURES = ["fig01", "fig02", "fig03", "fig04", "fig05", "fig06", "fig07", "fig08", "fig09",
+                 "fig10", "fig11", "fig12", "fig13", "fig14", "fig15"]
 
 
 def paper_inputs(wildcards):
@@ -90,6 +161,7 @@ def paper_inputs(wildcards):
         "config_table": "results/paper/config-table.tex",
         "figures": paper_figures(wildcards),
         "provenance": "results/paper/provenance.tex",
+        "claims": "results/paper/claims.tex",
     }
 
 

@@ -49,3 +49,26 @@ rule provenance:
     threads: 1
     script:
         "../scripts/provenance.py"
+
+
+rule claims:
+    input:
+        **minima_of("main"),
+        numbers="results/numbers.json",
+        perfect_fit="results/main/perfect_fit.npz",
+        basin_gd="results/main/basin/gd/trials.npz",
+    output:
+        csv="results/claims.csv",
+        table="results/paper/claims.tex",
+    params:
+        example=config["examples"]["main"],
+        thresholds=config["claims"],
+        global_threshold=config["global_threshold"],
+        basin_bins=config["basin"]["bins"],
+    log:
+        "logs/claims.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/claims.py"

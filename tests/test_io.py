@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnlandscape.io import ResultFileError, load_npz, save_json, load_json, save_npz
+from nnlandscape.io import ResultFileError, load_json, load_npz, save_json, save_npz
 
 
 def test_roundtrip_and_no_temp_files(tmp_path):

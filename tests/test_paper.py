@@ -29,7 +29,9 @@ def test_macro_clash_is_an_error():
 
 
 @pytest.mark.parametrize("value,text", [(136, "136"), (160000, "160{,}000"), (0.1634, "0.163"),
-                                        (1.0e-6, "\\ensuremath{1.00\\times 10^{-6}}"), (-0.5, "\\ensuremath{-0.500}"), (-2, "\\ensuremath{-2}"), (True, "yes"),
+                                        (1.0e-6, "\\ensuremath{1.00\\times 10^{-6}}"),
+                                        (-0.5, "\\ensuremath{-0.500}"), (-2, "\\ensuremath{-2}"),
+                                        (True, "yes"),
                                         (float("nan"), "n/a"), ("a_b", "a\\_b")])
 def test_format_number(value, text):
     assert format_number(value) == text

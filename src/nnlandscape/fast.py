@@ -1,18 +1,20 @@
-"""Fast trainers with exactly the semantics of :func:`nnlandscape.train.train_reference`.
+"""Fast trainers with the semantics of :func:`nnlandscape.train.train_reference`.
 
-* :func:`train_fast` (CPU): one numba kernel runs all steps of all fits. ``prange`` over fits; per
-  fit, each step fuses forward, backward (hand-derived, no autograd), the optimizer update, the
-  divergence check, the early-stop monitor and the trace. The per-point network is generated as
-  straight-line code for the given (n, k) (weights in registers) and run over the points in blocks
-  of ``LANES``; every gradient/loss sum is kept in ``LANES`` partial sums (lane l takes points
-  l, l+LANES, ...) and reduced by a fixed pairwise tree, so the point loop vectorizes without
-  ``fastmath`` reassociation and results are bitwise reproducible on a machine.
-* :func:`train_torch` (CUDA, or CPU for tests): the same batched step written by hand in torch
-  (forward, manual backward, optimizer, freeze logic all as tensor ops, no host sync per step),
-  optionally ``torch.compile``d. Its GPU speed is UNMEASURED (no GPU where this was written).
+* :func:`train_fast` (CPU, numba): the whole run of a fit is one compiled call, no Python per
+  step. Each step fuses forward, hand-derived backward, optimizer update, divergence check,
+  early-stop monitor and trace. The kernel is generated as straight-line code for the given
+  (n, k) (all params are scalars), compiled once and cached on disk. Points are the contiguous,
+  vectorized axis; each gradient entry keeps ``LANES`` partial sums reduced by a fixed tree, so
+  LLVM vectorizes without ``fastmath`` and results are bitwise reproducible on a machine for
+  any thread count (fits are independent). Threads: a Python pool over slices of fits (the
+  kernel releases the GIL); numba's ``prange`` would double the compile time (see train_range).
+* :func:`train_torch` (CUDA; also runs on CPU, which is how it is tested): the batched step
+  written by hand in torch (manual backward, functional optimizer and freeze logic, no host
+  sync per step), ``torch.compile``d on CUDA. Its GPU speed is UNMEASURED: no GPU was available.
 
-Round-off differs from the reference (other summation orders), so fits agree to round-off, not
-bitwise; in float32 an occasional fit splits when a training point sits on a ReLU kink.
+Round-off differs from the reference (other summation orders, FMA contraction), so results
+agree to round-off, not bitwise; in float32 a fit can split from its twin when round-off puts a
+training point on the other side of a ReLU kink, and chaotic fits (Adadelta) amplify that.
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ import importlib.util
 import os
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .network import layer_shapes, layer_slices, n_params
+from .network import layer_shapes, layer_slices, n_params, unflatten
 from .train import EarlyStop, FitResult, OptimizerConfig, _final_loss, trace_steps
 
-LANES = 16  # points per block = independent partial sums per gradient entry
+LANES = 8  # independent partial sums per gradient entry (one 256-bit float32 vector)
+UNROLL = 4  # points per lane per block: block = UNROLL * LANES points
+CHUNK_BLOCKS = 4  # blocks per chunk (the scratch stays in L1)
 KERNEL_VERSION = 1
-_KERNELS: dict[tuple[int, int], object] = {}
+_KERNELS: dict[tuple[int, ...], object] = {}
 
 
 def _np_dtype(dtype) -> np.dtype:
@@ -47,11 +52,22 @@ def _np_dtype(dtype) -> np.dtype:
 
 # --------------------------------------------------------------------------- code generation
 
-def _kernel_source(n: int, k: int, lanes: int = LANES) -> str:
-    """Python/numba source of the fused loss+gradient and training kernels of an (n,k) network."""
+def _kernel_source(n: int, k: int, lanes: int = LANES, unroll: int = UNROLL,
+                   chunk_blocks: int = CHUNK_BLOCKS) -> str:
+    """Python/numba source of the fused loss+gradient and training kernels of an (n,k) network.
+
+    Points are processed in chunks of ``chunk_blocks`` blocks of ``unroll * lanes`` points; a
+    chunk's activations live in a small L1-resident scratch. Per chunk, one loop per layer does
+    the forward pass (the last one also the output, the loss and the output layer's backward),
+    then one loop per layer, top down, accumulates its gradient and propagates the delta. In each
+    loop the lane index l is the vectorized axis; each lane handles ``unroll`` points per block
+    (l, l + lanes, ...) and adds their summed contributions to its gradient partial sums at once,
+    which divides the read-modify-write traffic on the accumulators by ``unroll``.
+    """
     shapes, slices = layer_shapes(n, k), layer_slices(n, k)
+    cpts = chunk_blocks * unroll * lanes
     npar = n_params(n, k)
-    loss_slot = npar * lanes
+    ind = " " * 16  # indentation of the loss/gradient code inside the step loop
 
     def wi(layer: int, o: int, i: int) -> int:
         return slices[layer][0].start + o * shapes[layer][1] + i
@@ -59,80 +75,158 @@ def _kernel_source(n: int, k: int, lanes: int = LANES) -> str:
     def bi(layer: int, o: int) -> int:
         return slices[layer][1].start + o
 
-    body: list[str] = ["x = D[base + l]"]
-    # forward: h{L}_{j} are the hidden ReLU outputs of layer L = 0..k-1
-    for j in range(n):
-        body.append(f"a = w{wi(0, j, 0)} * x + w{bi(0, j)}")
-        body.append(f"h0_{j} = zero if a <= zero else a")
-    for layer in range(1, k):
-        for j in range(n):
-            terms = " + ".join(f"w{wi(layer, j, i)} * h{layer - 1}_{i}" for i in range(n))
-            body.append(f"a = ({terms}) + w{bi(layer, j)}")
-            body.append(f"h{layer}_{j} = zero if a <= zero else a")
-    terms = " + ".join(f"w{wi(k, 0, i)} * h{k - 1}_{i}" for i in range(n))
-    body.append(f"e = (({terms}) + w{bi(k, 0)}) - D[npt + base + l]")
-    body.append("e = e if D[2 * npt + base + l] > zero else zero")
-    body.append(f"G[{loss_slot} + l] += e * e")
-    body.append("d = inv_n * (e + e)")
-    # backward: output layer, then hidden layers k-1..1, then the input layer
-    body.append(f"G[{bi(k, 0) * lanes} + l] += d")
-    for i in range(n):
-        body.append(f"G[{wi(k, 0, i) * lanes} + l] += d * h{k - 1}_{i}")
-        body.append(f"g{k - 1}_{i} = zero if h{k - 1}_{i} <= zero else d * w{wi(k, 0, i)}")
-    for layer in range(k - 1, 0, -1):
-        for j in range(n):
-            body.append(f"G[{bi(layer, j) * lanes} + l] += g{layer}_{j}")
-            for i in range(n):
-                body.append(f"G[{wi(layer, j, i) * lanes} + l] += g{layer}_{j} * h{layer - 1}_{i}")
-        for i in range(n):
-            terms = " + ".join(f"w{wi(layer, j, i)} * g{layer}_{j}" for j in range(n))
-            body.append(f"g{layer - 1}_{i} = zero if h{layer - 1}_{i} <= zero else ({terms})")
-    for j in range(n):
-        body.append(f"G[{bi(0, j) * lanes} + l] += g0_{j}")
-        body.append(f"G[{wi(0, j, 0) * lanes} + l] += g0_{j} * x")
+    # Loop bodies are templates: {u} tags one point's variables, {o} is its offset in the block,
+    # {v} is the loop number. For numba's compile time (~10 s instead of minutes) every name is
+    # assigned once (its SSA pass is slow otherwise), and relu, keep and the multiply-add chains
+    # are LLVM intrinsics (no branches, one cheap typing call instead of many float32 binops).
+    def at(row: int) -> str:
+        return f"S[{row * cpts} + sb{{v}} + l{{v}} + {{o}}]"
 
-    loads = "\n".join(f"    w{q} = p[{q}]" for q in range(npar))
-    inner = "\n".join(f"            {line}" for line in body)
+    def hrow(layer: int, j: int) -> str:  # scratch slot of the hidden output h[layer][j]
+        return at(layer * n + j)
+
+    def grow(layer: int, j: int) -> str:  # scratch slot of the delta at hidden layer `layer`
+        return at((k - 1 + layer) * n + j)
+
+    def dot(pairs: list[tuple[str, str]], bias: str | None = None) -> str:
+        """sum of products (+ bias) as one intrinsic call: cheap to type for numba."""
+        args = [t for pair in pairs for t in pair] + ([bias] if bias else [])
+        name = f"dot{'b' if bias else ''}{len(pairs)}"
+        arities.add((len(pairs), bias is not None))
+        return f"{name}({', '.join(args)})"
+
+    arities: set[tuple[int, bool]] = set()
+    # loops: (lines, accumulations (gradient slot, (a, b) for a*b or (a, None) for a))
+    loops: list[tuple[list[str], list[tuple[int, tuple[str, str | None]]]]] = []
+    for layer in range(k):  # forward, one loop per layer: few live weights, short chains
+        last = layer == k - 1
+        if layer == 0:
+            lines = ["x{v}_{u} = X[sb{v} + l{v} + {o}]"]
+            pre = [dot([(f"w{wi(0, j, 0)}", "x{v}_{u}")], f"w{bi(0, j)}") for j in range(n)]
+        else:
+            lines = [f"h{i}_{{v}}_{{u}} = {hrow(layer - 1, i)}" for i in range(n)]
+            pre = [dot([(f"w{wi(layer, j, i)}", f"h{i}_{{v}}_{{u}}") for i in range(n)],
+                       f"w{bi(layer, j)}") for j in range(n)]
+        for j in range(n):
+            out = f"o{j}_{{v}}_{{u}}" if last else hrow(layer, j)
+            lines.append(f"{out} = relu({pre[j]}, zero)")
+        if not last:
+            loops.append((lines, []))
+    # the last hidden layer's loop also does the output, the loss and the output layer's backward
+    out = dot([(f"w{wi(k, 0, i)}", f"o{i}_{{v}}_{{u}}") for i in range(n)], f"w{bi(k, 0)}")
+    lines += [f"r{{v}}_{{u}} = {out} - Y[sb{{v}} + l{{v}} + {{o}}]",
+              "e{v}_{u} = keep(V[sb{v} + l{v} + {o}], r{v}_{u}, zero)",
+              "d{v}_{u} = inv_n * (e{v}_{u} + e{v}_{u})"]
+    lines += [f"{grow(k - 1, i)} = keep(o{i}_{{v}}_{{u}}, d{{v}}_{{u}} * w{wi(k, 0, i)}, zero)"
+              for i in range(n)]
+    accs = [(npar, ("e{v}_{u}", "e{v}_{u}")), (bi(k, 0), ("d{v}_{u}", None))]
+    accs += [(wi(k, 0, i), ("d{v}_{u}", f"o{i}_{{v}}_{{u}}")) for i in range(n)]
+    loops.append((lines, accs))
+    # hidden layers top down: gradient of W[layer], b[layer]; delta at layer - 1
+    for layer in range(k - 1, 0, -1):
+        lines = [f"g{j}_{{v}}_{{u}} = {grow(layer, j)}" for j in range(n)]
+        lines += [f"h{i}_{{v}}_{{u}} = {hrow(layer - 1, i)}" for i in range(n)]
+        for i in range(n):
+            prop = dot([(f"w{wi(layer, j, i)}", f"g{j}_{{v}}_{{u}}") for j in range(n)])
+            lines.append(f"{grow(layer - 1, i)} = keep(h{i}_{{v}}_{{u}}, {prop}, zero)")
+        accs = []
+        for j in range(n):
+            accs.append((bi(layer, j), (f"g{j}_{{v}}_{{u}}", None)))
+            accs += [(wi(layer, j, i), (f"g{j}_{{v}}_{{u}}", f"h{i}_{{v}}_{{u}}")) for i in range(n)]
+        loops.append((lines, accs))
+    # input layer
+    lines = ["x{v}_{u} = X[sb{v} + l{v} + {o}]"]
+    lines += [f"g{j}_{{v}}_{{u}} = {grow(0, j)}" for j in range(n)]
+    accs = []
+    for j in range(n):
+        accs += [(bi(0, j), (f"g{j}_{{v}}_{{u}}", None)),
+                 (wi(0, j, 0), (f"g{j}_{{v}}_{{u}}", "x{v}_{u}"))]
+    loops.append((lines, accs))
+
+    chunk_src = []
+    for v, (lines, accs) in enumerate(loops):
+        body = [line.format(u=u, o=u * lanes, v=v) for u in range(unroll) for line in lines]
+        for q, (fa, fb) in accs:  # the block's `unroll` points add up first, then one RMW
+            a_s = [fa.format(u=u, v=v) for u in range(unroll)]
+            if fb is None:
+                total = " + ".join(a_s)
+            else:
+                total = dot([(a_u, fb.format(u=u, v=v)) for u, a_u in enumerate(a_s)])
+            body.append(f"G[{q * lanes} + l{v}] += {total}")
+        chunk_src.append(f"{ind}    for blk{v} in range(cnb):\n"
+                         f"{ind}        sb{v} = blk{v} * {unroll * lanes}\n"
+                         f"{ind}        for l{v} in range(LL):\n"
+                         + "\n".join(f"{ind}            {line}" for line in body))
+    intrinsics = []
+    for m, has_bias in sorted(arities):
+        params = [f"{c}{i}" for i in range(m) for c in "ab"] + (["c"] if has_bias else [])
+        name = f"dot{'b' if has_bias else ''}{m}"
+        intrinsics.append(
+            f"@intrinsic\ndef {name}(typingctx, {', '.join(params)}):\n"
+            f"    def codegen(context, builder, sig, args):\n"
+            f"        return chain(builder, args, {m}, {has_bias})\n"
+            f"    return a0({', '.join(params)}), codegen\n")
+    intrinsic_src = "\n\n".join(intrinsics)
+    inner = "\n".join(chunk_src)
+    loads = "\n".join(f"{ind}w{q} = p[{q}]" for q in range(npar))
     tree = []
     half = lanes // 2
     while half >= 1:
-        tree.append(f"        for l in range({half}):\n            G[o + l] += G[o + l + {half}]")
+        tree.append(f"{ind}    for l in range({half}):\n{ind}        G[o + l] += G[o + l + {half}]")
         half //= 2
     tree_src = "\n".join(tree)
     return f'''"""Generated by nnlandscape.fast (kernel v{KERNEL_VERSION}) for an ({n},{k}) network."""
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+from numba.extending import intrinsic
 
 L = {lanes}
+CB = {chunk_blocks}
+BLOCK = {unroll * lanes}
 NPAR = {npar}
+SCRATCH = {(2 * k - 1) * n * cpts}
 DBL_MAX = np.finfo(np.float64).max
 
 
+def chain(builder, args, nprod, bias):
+    """LLVM IR of ((a0*b0 + a1*b1) + ...) (+ c), in that order."""
+    acc = builder.fmul(args[0], args[1])
+    for i in range(1, nprod):
+        acc = builder.fadd(acc, builder.fmul(args[2 * i], args[2 * i + 1]))
+    return builder.fadd(acc, args[2 * nprod]) if bias else acc
+
+
+{intrinsic_src}
+
+@intrinsic
+def relu(typingctx, a, zero):
+    """torch.relu: 0 where a < 0, else a (NaN stays NaN; compiles to one max instruction)."""
+    def codegen(context, builder, sig, args):
+        return builder.select(builder.fcmp_ordered("<", args[0], args[1]), args[1], args[0])
+    return a(a, zero), codegen
+
+
+@intrinsic
+def keep(typingctx, h, v, zero):
+    """torch's ReLU backward (threshold_backward): 0 where h <= 0, else v."""
+    def codegen(context, builder, sig, args):
+        return builder.select(builder.fcmp_ordered("<=", args[0], args[2]), args[2], args[1])
+    return v(h, v, zero), codegen
+
+
 @njit(fastmath=False, cache=True, error_model="numpy", nogil=True)
-def lossgrad(p, D, G, nb, zero, inv_n):
-    """Loss sum (returned) and gradient (in G[q * L]) at params p; D = (x | y | valid) padded."""
-    npt = nb * L
-{loads}
-    for i in range(G.shape[0]):
-        G[i] = zero
-    for blk in range(nb):
-        base = blk * L
-        for l in range(L):
-{inner}
-    for q in range(NPAR + 1):
-        o = q * L
-{tree_src}
-    return G[NPAR * L]
+def train_range(P0, D, hp, adadelta, steps, tsteps, window, rtol, out, trace, diverged, stopped,
+                steps_run, b0, b1, LL):
+    """Train rows b0..b1-1 of P0 for `steps` full-batch steps (see nnlandscape.fast.train_fast).
 
-
-@njit(parallel=True, fastmath=False, cache=True, error_model="numpy", nogil=True)
-def train(P0, D, hp, adadelta, steps, tsteps, window, rtol, out, trace, diverged, stopped,
-          steps_run):
-    """Train every row of P0 for `steps` full-batch steps (see nnlandscape.fast.train_fast)."""
-    B = P0.shape[0]
-    nb = D.shape[0] // (3 * L)
+    LL == L at run time: a loop bound LLVM cannot unroll fully, so it vectorizes it instead.
+    One function holds everything (no callee): numba re-optimizes linked callees, which would
+    double the compile time.
+    """
+    nb = D.shape[0] // (3 * BLOCK)
+    npt = nb * BLOCK
     T = tsteps.shape[0]
     lr = hp[0]
     mom = hp[1]
@@ -142,14 +236,19 @@ def train(P0, D, hp, adadelta, steps, tsteps, window, rtol, out, trace, diverged
     inv_n = hp[5]
     nf = hp[6]
     zero = hp[7]
-    for b in prange(B):
+    s1 = np.empty(NPAR, dtype=P0.dtype)
+    s2 = np.empty(NPAR, dtype=P0.dtype)
+    n0 = np.empty(NPAR, dtype=P0.dtype)
+    n1 = np.empty(NPAR, dtype=P0.dtype)
+    n2 = np.empty(NPAR, dtype=P0.dtype)
+    G = np.empty((NPAR + 1) * L, dtype=P0.dtype)
+    S = np.empty(SCRATCH, dtype=P0.dtype)
+    for b in range(b0, b1):
         p = P0[b].copy()
-        s1 = np.zeros_like(p)
-        s2 = np.zeros_like(p)
-        n0 = np.empty_like(p)
-        n1 = np.empty_like(p)
-        n2 = np.zeros_like(p)
-        G = np.empty((NPAR + 1) * L, dtype=P0.dtype)
+        for q in range(NPAR):
+            s1[q] = zero
+            s2[q] = zero
+            n2[q] = zero
         best = np.inf
         ref = np.inf
         active = True
@@ -160,7 +259,19 @@ def train(P0, D, hp, adadelta, steps, tsteps, window, rtol, out, trace, diverged
         ti = 0
         for step in range(steps + 1):
             if not frozen:
-                loss = lossgrad(p, D, G, nb, zero, inv_n) / nf
+{loads}
+                for i in range(G.shape[0]):
+                    G[i] = zero
+                for c0 in range(0, nb, CB):
+                    cnb = min(CB, nb - c0)
+                    X = D[c0 * BLOCK:npt]  # views: indices provably >= 0, no wraparound/gathers
+                    Y = D[npt + c0 * BLOCK:2 * npt]
+                    V = D[2 * npt + c0 * BLOCK:]
+{inner}
+                for q in range(NPAR + 1):
+                    o = q * L
+{tree_src}
+                loss = G[NPAR * L] / nf
             if ti < T and tsteps[ti] == step:
                 trace[b, ti] = np.float64(loss)
                 ti += 1
@@ -209,12 +320,14 @@ def train(P0, D, hp, adadelta, steps, tsteps, window, rtol, out, trace, diverged
             if not ok:
                 div = True
             if ok and active:
-                p[:] = n0
-                s1[:] = n1
-                s2[:] = n2
+                for q in range(NPAR):
+                    p[q] = n0[q]
+                    s1[q] = n1[q]
+                    s2[q] = n2[q]
             else:
                 frozen = True
-        out[b] = p
+        for q in range(NPAR):
+            out[b, q] = p[q]
         diverged[b] = div
         stopped[b] = not active
         steps_run[b] = srun
@@ -239,9 +352,9 @@ def _cache_dir() -> Path:
 
 def _kernel(n: int, k: int):
     """The generated kernel module of an (n,k) network, written once and imported (cached)."""
-    key = (n, k)
+    key = (n, k, LANES, UNROLL, CHUNK_BLOCKS)
     if key not in _KERNELS:
-        src = _kernel_source(n, k)
+        src = _kernel_source(n, k, LANES, UNROLL, CHUNK_BLOCKS)
         digest = hashlib.sha256(src.encode()).hexdigest()[:12]
         name = f"nnl_kernel_n{n}_k{k}_{digest}"
         path = _cache_dir() / f"{name}.py"
@@ -259,12 +372,12 @@ def _kernel(n: int, k: int):
 
 # --------------------------------------------------------------------------- CPU trainer
 
-def _pack_data(x: np.ndarray, y: np.ndarray, dt: np.dtype) -> np.ndarray:
-    """(x | y | valid) padded to a multiple of LANES points; pads copy point 0 with valid = 0."""
+def _pack_data(x: np.ndarray, y: np.ndarray, dt: np.dtype, block: int) -> np.ndarray:
+    """(x | y | valid) padded to whole blocks; pad points copy point 0 with valid = 0."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     npts = len(x)
-    padded = -(-max(npts, 1) // LANES) * LANES
+    padded = -(-max(npts, 1) // block) * block
     d = np.zeros((3, padded), dtype=dt)
     d[0, :] = x[0] if npts else 0.0
     d[1, :] = y[0] if npts else 0.0
@@ -287,20 +400,26 @@ def _fill_after_batch_stop(trace: np.ndarray, tsteps: np.ndarray, stopped: np.nd
         trace[:, ti:] = trace[:, ti - 1:ti]
 
 
-def set_threads(threads: int | None) -> int:
-    """Set numba's thread count (capped at NUMBA_NUM_THREADS); return the previous count."""
-    import numba
-
-    prev = numba.get_num_threads()
+def _n_threads(threads: int | None) -> int:
+    """Worker threads: ``threads`` if given, else the CPUs this process may use."""
     if threads is not None:
-        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    return prev
+        return max(1, int(threads))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def train_fast(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
                opt: OptimizerConfig, steps: int, *, dtype=torch.float32, trace_points: int = 100,
                early_stop: EarlyStop | None = None, threads: int | None = None) -> FitResult:
-    """Numba version of :func:`train_reference` (CPU): same inputs, same :class:`FitResult`."""
+    """Numba version of :func:`train_reference` (CPU): same inputs, same :class:`FitResult`.
+
+    ``dtype``: torch.float32/float64 or the numpy equivalents. ``threads``: worker threads
+    (default: the CPUs this process may use); results do not depend on it. The kernel of an
+    (n, k) network is compiled on first use (about 10-20 s per dtype) and cached on disk
+    (``NNLANDSCAPE_KERNEL_DIR``, default ~/.cache/nnlandscape/kernels).
+    """
     dt = _np_dtype(dtype)
     mod = _kernel(n, k)
     p0 = np.ascontiguousarray(np.asarray(params0, dtype=np.float64).astype(dt))
@@ -315,15 +434,133 @@ def train_fast(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int
     steps_run = np.full(batch, steps, dtype=np.int64)
     window = int(early_stop.window) if early_stop else 0
     rtol = float(early_stop.rtol) if early_stop else 0.0
-    prev = set_threads(threads)
-    try:
-        mod.train(p0, _pack_data(x, y, dt), _hyper(opt, len(x), dt), opt.name == "adadelta",
-                  int(steps), tsteps.astype(np.int64), window, rtol, out, trace, diverged,
-                  stopped, steps_run)
-    finally:
-        set_threads(prev)
+    args = (p0, _pack_data(x, y, dt, mod.BLOCK), _hyper(opt, len(x), dt), opt.name == "adadelta", int(steps),
+            tsteps.astype(np.int64), window, rtol, out, trace, diverged, stopped, steps_run)
+    workers = min(_n_threads(threads), max(batch, 1))
+    # fits are independent: any split gives the same bits; more pieces than workers balance load
+    edges = np.linspace(0, batch, min(batch, 4 * workers) + 1).astype(int) if batch else [0, 0]
+    ranges = list(zip(edges[:-1], edges[1:], strict=True))
+    if workers == 1:
+        for b0, b1 in ranges:
+            mod.train_range(*args, b0, b1, mod.L)
+    else:  # the kernel releases the GIL (nogil), so Python threads run it in parallel
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda r: mod.train_range(*args, r[0], r[1], mod.L), ranges))
     if early_stop:
         _fill_after_batch_stop(trace, tsteps, stopped, steps_run)
     final = out.astype(np.float64)
     return FitResult(params=final, loss=_final_loss(final, x, y, n, k), diverged=diverged,
                      loss_trace=trace, trace_steps=tsteps, steps_run=steps_run)
+
+
+# --------------------------------------------------------------------------- torch (CUDA) trainer
+
+def _grad_torch(p: torch.Tensor, x: torch.Tensor, y: torch.Tensor, n: int, k: int
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Batched MSE (B,) and its gradient (B, P) by a hand-written backward pass (no autograd)."""
+    layers = unflatten(p, n, k)
+    w1, b1 = layers[0]
+    hs = [torch.relu(x[None, :, None] * w1[:, None, :, 0] + b1[:, None, :])]  # (B, N, n)
+    for w, b in layers[1:-1]:
+        hs.append(torch.relu(torch.baddbmm(b[:, None, :], hs[-1], w.transpose(1, 2))))
+    w_out, b_out = layers[-1]
+    e = torch.bmm(hs[-1], w_out.transpose(1, 2))[..., 0] + b_out - y  # (B, N)
+    loss = (e * e).mean(-1)
+    d = (2.0 * e) / x.shape[0]
+    grads = [(torch.bmm(d[:, None, :], hs[-1]), d.sum(-1, keepdim=True))]
+    gh = d[:, :, None] * w_out  # (B, N, n)
+    for li in range(len(layers) - 2, 0, -1):
+        gz = torch.where(hs[li] <= 0, 0.0, gh)
+        grads.append((torch.bmm(gz.transpose(1, 2), hs[li - 1]), gz.sum(1)))
+        gh = torch.bmm(gz, layers[li][0])
+    gz = torch.where(hs[0] <= 0, 0.0, gh)
+    grads.append(((gz * x[None, :, None]).sum(1)[..., None], gz.sum(1)))
+    parts = []
+    for gw, gb in reversed(grads):
+        parts += [gw.reshape(gw.shape[0], -1), gb]
+    return loss, torch.cat(parts, dim=-1)
+
+
+def _torch_step(p, s1, s2, diverged, active, x, y, n: int, k: int, name: str, lr: float,
+                mom: float, rho: float, eps: float):
+    """One full-batch step of all fits with the reference's freeze rules, as pure tensor ops."""
+    loss, g = _grad_torch(p, x, y, n, k)
+    if name == "gd":
+        n1 = s1 * mom + g
+        n2 = s2
+        new = p - lr * n1
+    else:
+        n1 = s1 * rho + (1 - rho) * g * g
+        delta = (s2 + eps).sqrt() / (n1 + eps).sqrt() * g
+        n2 = s2 * rho + (1 - rho) * delta * delta
+        new = p - lr * delta
+    ok = torch.isfinite(loss) & torch.isfinite(new).all(-1)
+    diverged = diverged | ~ok
+    keep = (ok & active & ~diverged)[:, None]
+    return (loss, torch.where(keep, new, p), torch.where(keep, n1, s1), torch.where(keep, n2, s2),
+            diverged)
+
+
+def train_torch(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
+                opt: OptimizerConfig, steps: int, *, dtype=torch.float32,
+                device: str | torch.device = "cuda", trace_points: int = 100,
+                early_stop: EarlyStop | None = None, compile_step: bool | None = None) -> FitResult:
+    """Batched torch trainer for GPUs: same results as :func:`train_reference` up to round-off.
+
+    The step is hand-differentiated and functional so ``torch.compile`` can fuse it; the host
+    syncs only where the early-stop state can change (every ``window`` steps). ``compile_step``
+    defaults to True on CUDA. UNMEASURED on a GPU (none was available when this was written).
+    """
+    dev = torch.device(device)
+    tdt = torch.float64 if _np_dtype(dtype) == np.float64 else torch.float32
+    p = torch.as_tensor(np.asarray(params0, dtype=np.float64), device=dev).to(tdt)
+    xt = torch.as_tensor(np.asarray(x, np.float64), device=dev).to(tdt)
+    yt = torch.as_tensor(np.asarray(y, np.float64), device=dev).to(tdt)
+    batch = p.shape[0]
+    s1, s2 = torch.zeros_like(p), torch.zeros_like(p)
+    diverged = torch.zeros(batch, dtype=torch.bool, device=dev)
+    active = torch.ones(batch, dtype=torch.bool, device=dev)
+    steps_run = torch.full((batch,), steps, dtype=torch.int64, device=dev)
+    tsteps = trace_steps(steps, trace_points)
+    trace = torch.full((batch, len(tsteps)), float("nan"), dtype=torch.float64, device=dev)
+    best = torch.full((batch,), float("inf"), dtype=torch.float64, device=dev)
+    ref = best.clone()
+    step_fn = _torch_step
+    if compile_step if compile_step is not None else dev.type == "cuda":
+        step_fn = torch.compile(_torch_step, dynamic=False)
+    hyper = (n, k, opt.name, opt.lr, opt.momentum, opt.rho, opt.eps)
+    ti = 0
+    for step in range(steps + 1):
+        if step == steps:
+            loss, _ = _grad_torch(p, xt, yt, n, k)
+        else:
+            loss, new_p, new_s1, new_s2, new_div = step_fn(p, s1, s2, diverged, active, xt, yt,
+                                                           *hyper)
+        if ti < len(tsteps) and tsteps[ti] == step:
+            trace[:, ti] = loss.to(torch.float64)
+            ti += 1
+        if step == steps:
+            break
+        check = False
+        if early_stop is not None:  # same rule as train._StopMonitor, on device
+            best = torch.minimum(best, torch.nan_to_num(loss.double(), nan=float("inf")))
+            if step > 0 and step % early_stop.window == 0:
+                done = best > ref * (1.0 - early_stop.rtol)
+                ref = best.clone()
+                stopping = done & active & (step >= 2 * early_stop.window)
+                steps_run = torch.where(stopping, step, steps_run)
+                active = active & ~stopping
+                # the step above used the old `active`: redo the freeze for fits stopping now
+                keep = (~stopping)[:, None]
+                new_p = torch.where(keep, new_p, p)
+                new_s1 = torch.where(keep, new_s1, s1)
+                new_s2 = torch.where(keep, new_s2, s2)
+                check = True
+        p, s1, s2, diverged = new_p, new_s1, new_s2, new_div
+        if check and not bool(active.any()):
+            trace[:, ti:] = trace[:, ti - 1:ti]
+            break
+    final = p.detach().to("cpu", torch.float64).numpy()
+    return FitResult(params=final, loss=_final_loss(final, x, y, n, k),
+                     diverged=diverged.cpu().numpy(), loss_trace=trace.cpu().numpy(),
+                     trace_steps=tsteps, steps_run=steps_run.cpu().numpy())

@@ -13,7 +13,7 @@ from .config import shard_range
 from .io import load_npz
 from .network import forward_np
 from .symmetry import symmetrize
-from .train import EarlyStop, OptimizerConfig, fit_seed, init_params, resolve_device, train_reference
+from .train import EarlyStop, OptimizerConfig, fit_seed, init_params, resolve_device, train
 
 SHARD_ARRAYS = {"params": 2, "loss": 1, "init_seed": 1, "diverged": 1, "steps": 0, "loss_trace": 2,
                 "trace_steps": 1, "steps_run": 1}
@@ -55,10 +55,10 @@ def train_shard(spec: ShardSpec, x: np.ndarray, y: np.ndarray, device: str = "cp
     seeds = np.array([fit_seed(spec.seed, spec.example, spec.optimizer.name, i) for i in fits],
                      dtype=np.int64)
     p0 = init_params(seeds, spec.n, spec.k, spec.init)
-    del backend, threads  # TODO(issue 3): dispatch to the fused trainer
-    res = train_reference(p0, x, y, spec.n, spec.k, spec.optimizer, spec.steps,
-                          dtype=getattr(torch, spec.dtype), device=resolve_device(device),
-                          trace_points=spec.trace_points, early_stop=spec.early_stop)
+    res = train(p0, x, y, spec.n, spec.k, spec.optimizer, spec.steps,
+                dtype=getattr(torch, spec.dtype), device=resolve_device(device),
+                trace_points=spec.trace_points, early_stop=spec.early_stop, backend=backend,
+                threads=threads)
     return {"params": res.params, "loss": res.loss, "init_seed": seeds, "diverged": res.diverged,
             "steps": np.int64(spec.steps), "loss_trace": res.loss_trace,
             "trace_steps": res.trace_steps, "steps_run": res.steps_run,

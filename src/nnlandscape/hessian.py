@@ -6,7 +6,7 @@ smallest candidate that changes the network's output on the training data by les
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 import numpy as np
@@ -46,9 +46,8 @@ def choose_beta(params: np.ndarray, x: np.ndarray, n: int, k: int, betas: Sequen
                      f"{output_tol}; the best, beta={best[1]}, changes it by {best[0]:.3g}")
 
 
-def loss_hessian(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
-                 beta: float) -> np.ndarray:
-    """Full (P, P) Hessian of the smoothed training MSE at params, float64, symmetrized."""
+def _smoothed_loss(x: np.ndarray, y: np.ndarray, n: int, k: int, beta: float):
+    """The training MSE with softplus_beta in place of relu, as a function of params (torch)."""
     xt = torch.as_tensor(np.asarray(x, np.float64))
     yt = torch.as_tensor(np.asarray(y, np.float64))
     act = softplus(beta)
@@ -56,8 +55,26 @@ def loss_hessian(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: in
     def loss(p: torch.Tensor) -> torch.Tensor:
         return ((forward(p, xt, n, k, act) - yt) ** 2).mean()
 
-    h = hessian(loss)(torch.as_tensor(np.asarray(params, np.float64))).numpy()
-    return 0.5 * (h + h.T)
+    return loss
+
+
+def loss_hessian(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
+                 beta: float, symmetric: bool = True) -> np.ndarray:
+    """Full (P, P) Hessian of the smoothed training MSE at params, float64.
+
+    Autodiff gives it symmetric up to round-off; ``symmetric`` averages it with its transpose so
+    that ``eigvalsh`` sees an exactly symmetric matrix.
+    """
+    p = torch.as_tensor(np.asarray(params, np.float64))
+    h = hessian(_smoothed_loss(x, y, n, k, beta))(p).numpy()
+    return 0.5 * (h + h.T) if symmetric else h
+
+
+def loss_gradient(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
+                  beta: float) -> np.ndarray:
+    """Gradient (P,) of the smoothed training MSE at params, float64."""
+    p = torch.as_tensor(np.asarray(params, np.float64))
+    return torch.func.grad(_smoothed_loss(x, y, n, k, beta))(p).numpy()
 
 
 def spectrum(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
@@ -81,3 +98,61 @@ def stability_report(params_sym: np.ndarray, x: np.ndarray, y: np.ndarray, n: in
     return {"beta": beta, "output_change": change, "lambda_max": float(eig[-1]),
             "lambda_min": float(eig[0]), "gd_lr_bound": bound, "gd_lr": lr,
             "gd_lr_stable": bool(lr < bound)}
+
+
+def spectrum_summary(eig: np.ndarray, small: float) -> dict[str, float]:
+    """Smallest and largest eigenvalue over spectra (P,) or (m, P), and the shares of eigenvalues
+    of magnitude below ``small`` times their own spectrum's largest (tiny) and below minus that
+    (clearly negative)."""
+    e = np.atleast_2d(eig)
+    if e.size == 0:
+        return dict.fromkeys(("eig_min", "eig_max", "eig_min_relative", "small_fraction",
+                              "negative_fraction"), float("nan"))
+    top = e[:, -1:]
+    return {"eig_min": float(e[:, 0].min()), "eig_max": float(top.max()),
+            "eig_min_relative": float((e[:, 0] / top[:, 0]).min()),
+            "small_fraction": float((np.abs(e) < small * top).mean()),
+            "negative_fraction": float((e < -small * top).mean())}
+
+
+def hessian_spectra(global_min: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
+                    minima: Mapping[str, Mapping[str, np.ndarray]], betas: Sequence[float],
+                    output_tol: float, count: int, seed: int, small: float = 1e-6
+                    ) -> tuple[dict[str, np.ndarray], dict[str, float | int]]:
+    """Hessian spectra at the symmetrized global minimum and at a seeded sample of live minima.
+
+    beta is chosen on ``global_min`` (see :func:`choose_beta`) and used everywhere; every point is a
+    symmetrized params vector. ``minima`` maps optimizer -> arrays with ``params_sym``, ``loss``,
+    ``dead`` and ``diverged``; ``count`` live minima are drawn per optimizer (all if fewer).
+    Returns ``(arrays, numbers)``: ``eig_global`` (P,), ``eig_<opt>`` (m, P), the sampled indices,
+    output changes and gradient norms, and numbers keyed ``hessian_...``.
+    """
+    beta, change = choose_beta(global_min, x, n, k, betas, output_tol)
+    rng = np.random.default_rng(seed)
+    eig_global = spectrum(global_min, x, y, n, k, beta)
+    arrays: dict[str, np.ndarray] = {"eig_global": eig_global, "beta": np.float64(beta),
+                                     "output_change": np.float64(change), "small": np.float64(small),
+                                     "grad_norm_global": np.float64(np.linalg.norm(
+                                         loss_gradient(global_min, x, y, n, k, beta)))}
+    numbers: dict[str, float | int] = {"hessian_beta": float(beta), "hessian_output_change": change,
+                                       "hessian_small": float(small),
+                                       "hessian_global_grad_norm": float(arrays["grad_norm_global"])}
+    numbers |= {f"hessian_global_{key}": v for key, v in spectrum_summary(eig_global, small).items()}
+    changes = []
+    for opt, m in minima.items():
+        live = np.flatnonzero(~np.asarray(m["dead"], bool) & ~np.asarray(m["diverged"], bool))
+        idx = np.sort(rng.choice(live, size=min(count, len(live)), replace=False))
+        pts = np.asarray(m["params_sym"], np.float64)[idx]
+        eig = np.stack([spectrum(p, x, y, n, k, beta) for p in pts]) if len(idx) else \
+            np.zeros((0, global_min.size))
+        change_opt = np.array([output_change(p, x, n, k, beta) for p in pts])
+        grad = np.array([np.linalg.norm(loss_gradient(p, x, y, n, k, beta)) for p in pts])
+        changes.append(change_opt)
+        arrays |= {f"eig_{opt}": eig, f"index_{opt}": idx, f"output_change_{opt}": change_opt,
+                   f"grad_norm_{opt}": grad, f"loss_{opt}": np.asarray(m["loss"])[idx]}
+        numbers[f"hessian_{opt}_count"] = int(len(idx))
+        numbers[f"hessian_{opt}_grad_norm_median"] = float(np.median(grad)) if len(grad) else float("nan")
+        numbers |= {f"hessian_{opt}_{key}": v for key, v in spectrum_summary(eig, small).items()}
+    every = np.concatenate(changes)
+    numbers["hessian_minima_output_change_max"] = float(every.max()) if len(every) else float("nan")
+    return arrays, numbers

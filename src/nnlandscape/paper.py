@@ -133,7 +133,8 @@ def build_pdf(main_tex: str, search_dirs: list[str], outdir: str, log_path: str)
                            "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended "
                            "latexmk (Debian) or use the conda env envs/latex.yaml")
     out = Path(outdir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)  # a failed build's leftovers would make latexmk skip work
+    out.mkdir(parents=True)
     env = dict(os.environ)
     env["TEXINPUTS"] = os.pathsep.join(str(Path(d).resolve()) for d in search_dirs) + os.pathsep
     cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",

@@ -215,3 +215,47 @@ class _StopMonitor:
         done = self.best > self.ref * (1.0 - self.rule.rtol)
         self.ref = self.best.clone()
         return done & (step >= 2 * self.rule.window)
+
+
+BACKENDS = ("auto", "reference", "numba", "torch")
+
+
+def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
+          opt: OptimizerConfig, steps: int, *, dtype: torch.dtype = torch.float32,
+          device: str | torch.device = "cpu", trace_points: int = 100,
+          early_stop: EarlyStop | None = None, backend: str = "auto",
+          threads: int | None = None) -> FitResult:
+    """Train B fits with the fastest available trainer; all give :func:`train_reference`'s results.
+
+    ``backend``: ``auto`` (CPU: the numba kernel if numba imports, else the reference; CUDA: the
+    hand-written torch step, compiled), ``reference``, ``numba`` (CPU only) or ``torch``.
+    ``threads`` sets the CPU worker threads (numba pool, or torch's intra-op threads).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+    dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
+    common = dict(dtype=dtype, trace_points=trace_points, early_stop=early_stop)
+    if dev.type == "cuda" and backend == "numba":
+        raise ValueError("backend 'numba' runs on CPU only; use device 'cpu' or backend 'auto'")
+    if backend == "auto":
+        if dev.type == "cuda":
+            backend = "torch"
+        else:
+            import importlib.util
+
+            backend = "numba" if importlib.util.find_spec("numba") is not None else "reference"
+    if backend == "numba":
+        from .fast import train_fast  # lazy: fast imports this module
+
+        return train_fast(params0, x, y, n, k, opt, steps, threads=threads, **common)
+    prev = torch.get_num_threads()
+    if threads is not None and dev.type == "cpu":
+        torch.set_num_threads(max(1, int(threads)))
+    try:
+        if backend == "torch":
+            from .fast import train_torch
+
+            return train_torch(params0, x, y, n, k, opt, steps, device=dev, **common)
+        return train_reference(params0, x, y, n, k, opt, steps, device=dev, **common)
+    finally:
+        torch.set_num_threads(prev)

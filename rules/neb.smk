@@ -1,0 +1,105 @@
+# Minimum-energy paths (paper 4.6): one job per NEB path, then numbers and figures 8-10.
+
+
+rule neb_path:
+    input:
+        perfect_fit="results/{example}/perfect_fit.npz",
+        minima="results/{example}/fits/gd/minima.npz",
+    output:
+        path="results/{example}/neb/path-{j}.npz",
+    wildcard_constraints:
+        j=r"\d{3}",
+    params:
+        neb=config["neb"],
+    log:
+        "logs/neb_path/{example}-{j}.log",
+    benchmark:
+        "results/benchmarks/neb_path/{example}-{j}.tsv"
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/neb_path.py"
+
+
+rule neb_numbers:
+    input:
+        paths=neb_path_files("main"),
+    output:
+        numbers="results/numbers/neb.json",
+    params:
+        drop_fraction=config["neb"]["drop_fraction"],
+        plateau_fraction=config["neb"]["plateau_fraction"],
+        prefix="neb",
+    log:
+        "logs/neb_numbers/main.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/neb_numbers.py"
+
+
+rule figure_neb_energy:
+    input:
+        paths=neb_path_files("main"),
+    output:
+        pdf="results/figures/fig08.pdf",
+        png=report(
+            "results/figures/fig08.png",
+            caption="../report/fig08.rst",
+            category="4.6 NEB paths",
+        ),
+    params:
+        figure="fig08",
+    log:
+        "logs/figures/fig08.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/figure.py"
+
+
+rule figure_neb_outputs:
+    input:
+        perfect_fit="results/main/perfect_fit.npz",
+        path=neb_path_files("main")[0],
+    output:
+        pdf="results/figures/fig09.pdf",
+        png=report(
+            "results/figures/fig09.png",
+            caption="../report/fig09.rst",
+            category="4.6 NEB paths",
+        ),
+    params:
+        figure="fig09",
+        plateau_fraction=config["neb"]["plateau_fraction"],
+    log:
+        "logs/figures/fig09.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/figure.py"
+
+
+rule figure_neb_angles:
+    input:
+        paths=neb_path_files("main"),
+    output:
+        pdf="results/figures/fig10.pdf",
+        png=report(
+            "results/figures/fig10.png",
+            caption="../report/fig10.rst",
+            category="4.6 NEB paths",
+        ),
+    params:
+        figure="fig10",
+    log:
+        "logs/figures/fig10.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/figure.py"

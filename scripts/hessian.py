@@ -1,0 +1,18 @@
+"""Snakemake entry point: Hessian spectra at the global minimum and sampled minima (paper 4.7)."""
+
+from nnlandscape.hessian import hessian_spectra
+from nnlandscape.io import load_npz, save_json, save_npz
+from nnlandscape.workflow import start
+
+log = start(snakemake)  # noqa: F821
+inp, p = snakemake.input, snakemake.params  # noqa: F821
+pf = load_npz(inp.perfect_fit, {"params_sym": 1, "x_train": 1, "y_train": 1}, rule="perfect_fit")
+minima = {opt: load_npz(inp[opt], {"params_sym": 2, "loss": 1, "dead": 1, "diverged": 1},
+                        rule="join_minima") for opt in ("gd", "adadelta")}
+n, k = int(pf["n"]), int(pf["k"])
+arrays, numbers = hessian_spectra(pf["params_sym"], pf["x_train"], pf["y_train"], n, k, minima,
+                                  p.smoothing["betas"], p.smoothing["output_tol"], p.hessian["count"],
+                                  p.hessian["seed"], p.hessian["small"])
+log.info("%s", numbers)
+save_npz(snakemake.output.hessian, **arrays)  # noqa: F821
+save_json(snakemake.output.numbers, numbers)  # noqa: F821

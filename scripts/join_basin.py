@@ -1,0 +1,10 @@
+"""Snakemake entry point: join the basin batches of one (example, optimizer) into one trials file."""
+
+from nnlandscape.basin import join_batches, load_batch
+from nnlandscape.io import save_npz
+from nnlandscape.workflow import start
+
+log = start(snakemake)  # noqa: F821
+trials = join_batches([load_batch(path) for path in snakemake.input.batches])  # noqa: F821
+log.info("%d trials", len(trials["loss"]))
+save_npz(snakemake.output.trials, **trials)  # noqa: F821

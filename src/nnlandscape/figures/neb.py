@@ -1,0 +1,105 @@
+"""Figures 8-10: energy along NEB paths, network outputs along a path, turning angles of a path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+
+from ..neb import difference_angles, drop_arc
+from ..network import forward_np
+from . import COLORS, new_figure, panel_label
+
+#: Energies below this are "at the global minimum" (float64 round-off); they sit below the axes.
+FLOOR_ENERGY = 1e-12
+
+
+def _floor(paths: Sequence[Mapping[str, np.ndarray]]) -> float:
+    """Lower limit of the log energy axis: a third of the lowest energy above round-off."""
+    lows = [p["energy"][p["energy"] > FLOOR_ENERGY].min() for p in paths]
+    return min(lows) / 3
+
+
+def figure_neb_energy(paths: Sequence[Mapping[str, np.ndarray]]):
+    """Figure 8: (a) training MSE along every path against normalized arc length, log scale;
+    (b) the first path in detail, images marked, with the energy halfway between images."""
+    fig, (a, b) = new_figure(2, height=2.6, sharey=True)
+    floor = _floor(paths)
+    palette = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, len(paths)))
+    for j, (p, color) in enumerate(zip(paths, palette, strict=True)):
+        a.plot(p["arc"], p["energy"], color=color, lw=0.9, label=f"path {j} (fit {int(p['fit_index'])})")
+    top = 2 * max(float(p["energy"].max()) for p in paths)
+    a.set(yscale="log", xlabel="normalized arc length (0: global minimum)", ylabel="training MSE",
+          xlim=(0, 1), ylim=(floor, top))
+    if len(paths) <= 8:
+        a.legend(loc="lower right", ncol=2, fontsize=5.5)
+    panel_label(a, "a")
+    p = paths[0]
+    arc, e, mid = p["arc"], p["energy"], p["midpoint_energy"]
+    b.plot(arc, e, color=COLORS["gd"], lw=0.9, marker="o", ms=2.5, label="images")
+    b.scatter(0.5 * (arc[1:] + arc[:-1]), mid, marker="x", s=9, lw=0.7, color="#d62728", zorder=3,
+              label="halfway between images")
+    b.axhline(e[-1], color="0.5", lw=0.6, ls=":", label="local minimum")
+    b.set(yscale="log", xlabel="normalized arc length (0: global minimum)", xlim=(0, 1))
+    b.legend(loc="lower right")
+    b.text(0.02, 0.04, f"global minimum: MSE {e[0]:.0e}", transform=b.transAxes, fontsize=6)
+    panel_label(b, "b")
+    return fig
+
+
+def _outputs(ax, pf: Mapping[str, np.ndarray], path: Mapping[str, np.ndarray], idx: np.ndarray,
+             cmap) -> None:
+    """Network outputs at images ``idx`` of ``path`` over the target, shaded in image order."""
+    n, k = int(pf["n"]), int(pf["k"])
+    x = pf["x_grid"]
+    ax.plot(x, forward_np(pf["params"], x, n, k), color=COLORS["target"], lw=0.6, ls="--",
+            label="target (global minimum)")
+    ys = forward_np(path["images"][idx], x, n, k)
+    shades = cmap(np.linspace(0.1, 0.85, len(idx)))  # nearest the global minimum lightest
+    for i, y, shade in zip(idx, ys, shades, strict=True):
+        ax.plot(x, y, color=shade, lw=0.9,
+                label=f"image {i}, s = {path['arc'][i]:.2f}, MSE {path['energy'][i]:.2g}")
+    ax.set(xlabel="input x", ylabel="output y", xlim=(-1, 1))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=5, frameon=False)
+
+
+def figure_neb_outputs(pf: Mapping[str, np.ndarray], path: Mapping[str, np.ndarray],
+                       plateau_fraction: float, shown: int = 5):
+    """Figure 9: network outputs at images of one path; (a) spread over the flat part (arc beyond
+    the plateau's start, :func:`~nnlandscape.neb.drop_arc` at ``plateau_fraction``), (b) the images
+    nearest the global minimum, where the spikes appear."""
+    fig, (a, b) = new_figure(2, height=3.4, sharey=True)
+    cmap = mpl.colormaps["plasma_r"]
+    arc = path["arc"]
+    s_drop = drop_arc(path["energy"], arc, plateau_fraction)
+    near = np.arange(1, min(shown, len(arc) - 1) + 1)
+    flat = np.flatnonzero((arc > s_drop) & (np.arange(len(arc)) > near[-1]))
+    if flat.size == 0:
+        flat = np.flatnonzero(arc > s_drop)
+    flat = flat[np.unique(np.linspace(0, len(flat) - 1, shown).round().astype(int))]
+    _outputs(a, pf, path, flat, cmap)
+    a.set_title(f"flat part (s > {s_drop:.2f})", fontsize=7)
+    panel_label(a, "a")
+    _outputs(b, pf, path, near, cmap)
+    b.set_title("approaching the global minimum (s near 0)", fontsize=7)
+    panel_label(b, "b")
+    return fig
+
+
+def figure_neb_angles(paths: Sequence[Mapping[str, np.ndarray]]):
+    """Figure 10: angle between successive difference vectors R_{i+1}-R_i and R_i-R_{i-1} against
+    image index, the first path in colour and the others in grey."""
+    fig, ax = new_figure(1, height=2.4)
+    for p in paths[1:]:
+        ang = difference_angles(p["images"])
+        ax.plot(np.arange(1, len(ang) + 1), ang, color="0.75", lw=0.6)
+    ang = difference_angles(paths[0]["images"])
+    ax.plot(np.arange(1, len(ang) + 1), ang, color=COLORS["gd"], lw=1.0, marker="o", ms=2.5,
+            label=f"path 0 (fit {int(paths[0]['fit_index'])})")
+    if len(paths) > 1:
+        ax.plot([], [], color="0.75", lw=0.6, label="other paths")
+    ax.set(xlabel="image index i (0: global minimum)", ylabel="angle (degrees)", ylim=(0, 180))
+    ax.set_yticks([0, 45, 90, 135, 180])
+    ax.legend(loc="upper right")
+    return fig

@@ -1,0 +1,151 @@
+"""Basin jitter: noise distribution, stability at the global minimum, determinism, the return statistic."""
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from nnlandscape.basin import (
+    BasinSpec,
+    basin_numbers,
+    jitter,
+    join_batches,
+    return_radius,
+    return_share_by_bin,
+    returned,
+    run_batch,
+    trial_noise,
+)
+from nnlandscape.construction import Example, perfect_fit_arrays
+from nnlandscape.train import OptimizerConfig
+
+GD = OptimizerConfig("gd", 1e-3, momentum=0.9)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Small batches: one torch thread is fastest (and avoids oversubscribing a shared machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def pf():
+    return perfect_fit_arrays(Example())
+
+
+def spec(index=0, *, r_max=0.3, batch_size=4, trials=8, steps=30, opt=GD, seed=3):
+    return BasinSpec(optimizer=opt, index=index, trials=trials, batch_size=batch_size, steps=steps,
+                     r_max=r_max, seed=seed, trace_points=5)
+
+
+def test_noise_norms_in_range_and_uniform():
+    norms, params = jitter(np.zeros(136), range(3000), 0.7, seed=11)
+    assert params.shape == (3000, 136)
+    assert np.allclose(np.linalg.norm(params, axis=1), norms)
+    assert norms.min() >= 0 and norms.max() <= 0.7
+    assert stats.kstest(norms / 0.7, "uniform").pvalue > 1e-3
+
+
+def test_noise_direction_is_uniform_on_the_sphere():
+    """Unit directions: mean near 0 and second moment near I/d (isotropic), no favoured axis."""
+    dim, count = 136, 4000
+    u = np.stack([trial_noise(5, t, dim, 1.0)[1] for t in range(count)])
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    assert np.linalg.norm(u.mean(0)) < 4 / np.sqrt(count)
+    second = u.T @ u / count
+    assert np.abs(np.diag(second) * dim - 1).max() < 0.35
+    assert np.abs(second - np.diag(np.diag(second))).max() * dim < 0.35
+    # a uniform direction's first coordinate has E[u_1^2] = 1/d and is symmetric about 0
+    assert abs(np.mean(u[:, 0] > 0) - 0.5) < 0.05
+
+
+def test_trial_noise_depends_on_trial_and_seed_only():
+    r1, v1 = trial_noise(3, 17, 136, 0.5)
+    r2, v2 = trial_noise(3, 17, 136, 0.5)
+    assert r1 == r2 and np.array_equal(v1, v2)
+    assert not np.array_equal(trial_noise(4, 17, 136, 0.5)[1], v1)
+    assert not np.array_equal(trial_noise(3, 18, 136, 0.5)[1], v1)
+
+
+def test_zero_noise_gd_at_a_stable_lr_stays_at_the_minimum(pf):
+    """lr 1e-3 is under the bound 2(1+m)/lambda_max (about 2.2e-3): GD stays; 4e-3 is over: it leaves."""
+    x, y, g = pf["x_train"], pf["y_train"], pf["params_sym"]
+    stay = run_batch(spec(r_max=0.0, steps=300), g, x, y, 5, 5, backend="reference")
+    assert np.all(stay["noise_norm"] == 0)
+    assert np.all(stay["loss"] < 1e-6)
+    assert np.all(stay["dist_to_global"] < 1e-3)
+    unstable = OptimizerConfig("gd", 4e-3, momentum=0.9)
+    leave = run_batch(spec(r_max=0.0, steps=300, opt=unstable), g, x, y, 5, 5, backend="reference")
+    assert np.all(leave["loss"] > 1e-6)
+
+
+def test_small_noise_returns_large_noise_does_not(pf):
+    x, y, g = pf["x_train"], pf["y_train"], pf["params_sym"]
+    small = run_batch(spec(r_max=0.02, steps=1500, trials=4), g, x, y, 5, 5, backend="reference")
+    assert np.all(small["loss"] < small["start_loss"])
+    assert np.all(small["loss"] < 1e-6)
+    big = run_batch(spec(r_max=3.0, steps=300, trials=4), g, x, y, 5, 5, backend="reference")
+    assert np.median(big["loss"]) > 1e-3
+
+
+def test_batch_is_deterministic_and_independent_of_batch_layout(pf):
+    x, y, g = pf["x_train"], pf["y_train"], pf["params_sym"]
+    a = run_batch(spec(1), g, x, y, 5, 5, backend="reference")
+    b = run_batch(spec(1), g, x, y, 5, 5, backend="reference")
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
+    assert list(a["trial_index"]) == [4, 5, 6, 7]
+    whole = run_batch(spec(0, batch_size=8), g, x, y, 5, 5, backend="reference")
+    assert np.array_equal(whole["noise_norm"][4:], a["noise_norm"])
+    assert np.allclose(whole["params"][4:], a["params"], rtol=1e-5, atol=1e-7)
+    # the two optimizers retrain the same jittered networks (paired comparison)
+    ada = run_batch(spec(1, opt=OptimizerConfig("adadelta", 1.0)), g, x, y, 5, 5, backend="reference")
+    assert np.array_equal(ada["noise_norm"], a["noise_norm"])
+    assert np.array_equal(ada["start_loss"], a["start_loss"])
+
+
+def test_join_batches_checks_order(pf):
+    x, y, g = pf["x_train"], pf["y_train"], pf["params_sym"]
+    batches = [run_batch(spec(i, steps=2), g, x, y, 5, 5, backend="reference") for i in range(2)]
+    joined = join_batches(batches)
+    assert joined["params"].shape == (8, 136) and list(joined["trial_index"]) == list(range(8))
+    with pytest.raises(ValueError, match="order"):
+        join_batches(batches[::-1])
+
+
+def test_return_radius_on_synthetic_trials():
+    rng = np.random.default_rng(0)
+    norms = rng.uniform(0, 1, 4000)
+    # returns surely below 0.3, with probability 0.3 between 0.3 and 0.5, never above
+    back = (norms < 0.3) | ((norms < 0.5) & (rng.random(4000) < 0.3))
+    assert return_radius(norms, back, 1.0, 10) == pytest.approx(0.3)
+    edges, count, share = return_share_by_bin(norms, back, 1.0, 10)
+    assert count.sum() == 4000 and share[0] == 1.0 and share[-1] == 0.0
+    assert return_radius(norms, np.zeros_like(back), 1.0, 10) == 0.0
+    assert return_radius(norms, np.ones_like(back), 1.0, 10) == pytest.approx(1.0)
+    # an empty bin does not count as returned; a later majority bin still does
+    gap = np.array([0.05, 0.06, 0.75, 0.76])
+    assert return_radius(gap, np.array([True, True, True, False]), 1.0, 10) == pytest.approx(0.8)
+    assert list(returned(np.array([1e-7, 1e-5, np.nan, np.inf]), 1e-6)) == [True, False, False, False]
+
+
+def test_basin_numbers(pf):
+    g = pf["params_sym"]
+    norms = np.linspace(0, 1, 101)
+    trials = {"gd": {"noise_norm": norms, "loss": np.where(norms < 0.2, 1e-8, 1e-2),
+                     "dist_to_global": norms},
+              "adadelta": {"noise_norm": norms, "loss": np.full(101, 0.05), "dist_to_global": norms}}
+    stability = {"gd_lr": 1e-3, "gd_lr_bound": 2.2e-3}
+    out = basin_numbers(trials, g, 1.0, 10, 1e-6, 1e-4, stability)
+    assert out["basin_gd_return_radius"] == pytest.approx(0.2)
+    assert out["basin_gd_return_radius_relative"] == pytest.approx(0.2 / np.linalg.norm(g))
+    assert out["basin_adadelta_return_radius"] == 0.0
+    assert out["basin_adadelta_returned_fraction"] == 0.0
+    assert out["basin_gd_returned"] == 20
+    assert out["basin_gd_lr_stable"] is True
+    assert out["basin_gd_smallest_failed_norm"] == pytest.approx(0.2)
+    unstable = basin_numbers(trials, g, 1.0, 10, 1e-6, 1e-4, {"gd_lr": 3e-3, "gd_lr_bound": 2.2e-3})
+    assert unstable["basin_gd_lr_stable"] is False

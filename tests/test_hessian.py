@@ -1,0 +1,156 @@
+"""The smoothed-loss Hessian: against finite differences, symmetry, beta choice, stability bound."""
+
+import numpy as np
+import pytest
+import torch
+
+from nnlandscape.construction import Example, perfect_fit, training_data
+from nnlandscape.hessian import (
+    choose_beta,
+    gd_stability_bound,
+    hessian_spectra,
+    loss_gradient,
+    loss_hessian,
+    output_change,
+    spectrum,
+    spectrum_summary,
+)
+from nnlandscape.network import forward, n_params
+from nnlandscape.symmetry import symmetrize
+
+N, K = 3, 2
+
+
+@pytest.fixture(scope="module")
+def small():
+    rng = np.random.default_rng(0)
+    x = np.linspace(-1, 1, 23)
+    y = np.sin(3 * x)
+    return rng.normal(size=n_params(N, K)), x, y
+
+
+@pytest.fixture(scope="module")
+def main_example():
+    p = perfect_fit(Example())
+    x, y, _ = training_data(p, 5, 5, 10)
+    return symmetrize(p, 5, 5).params, x, y
+
+
+def test_gradient_matches_torch_autograd(small):
+    p, x, y = small
+    pt = torch.tensor(p, requires_grad=True)
+    act = lambda z: torch.nn.functional.softplus(z, beta=4.0)  # noqa: E731
+    loss = ((forward(pt, torch.as_tensor(x), N, K, act) - torch.as_tensor(y)) ** 2).mean()
+    loss.backward()
+    np.testing.assert_allclose(loss_gradient(p, x, y, N, K, 4.0), pt.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_hessian_matches_finite_differences_of_the_gradient(small):
+    p, x, y = small
+    beta, h = 4.0, 1e-5
+    hess = loss_hessian(p, x, y, N, K, beta)
+    fd = np.empty_like(hess)
+    for i in range(len(p)):
+        e = np.zeros_like(p)
+        e[i] = h
+        fd[:, i] = (loss_gradient(p + e, x, y, N, K, beta) - loss_gradient(p - e, x, y, N, K, beta)) / (2 * h)
+    assert np.abs(hess).max() > 0.1
+    np.testing.assert_allclose(hess, fd, rtol=0, atol=1e-7 * np.abs(hess).max())
+
+
+def test_raw_hessian_is_symmetric_to_round_off(small, main_example):
+    for p, x, y, n, k in [(*small, N, K), (*main_example, 5, 5)]:
+        raw = loss_hessian(p, x, y, n, k, 300.0, symmetric=False)
+        assert np.abs(raw - raw.T).max() <= 1e-12 * np.abs(raw).max()
+        sym = loss_hessian(p, x, y, n, k, 300.0)
+        assert np.array_equal(sym, sym.T)
+
+
+def test_spectrum_is_ascending_and_matches_eigvalsh(small):
+    p, x, y = small
+    eig = spectrum(p, x, y, N, K, 4.0)
+    assert eig.shape == (n_params(N, K),) and np.all(np.diff(eig) >= 0)
+    np.testing.assert_allclose(np.sort(np.linalg.eigvals(loss_hessian(p, x, y, N, K, 4.0)).real), eig,
+                               atol=1e-10)
+
+
+def test_output_change_shrinks_as_beta_grows(main_example):
+    p, x, _ = main_example
+    changes = [output_change(p, x, 5, 5, beta) for beta in (10, 100, 1000, 10000)]
+    assert np.all(np.diff(changes) < 0)
+    # softplus_beta - relu <= log(2) / beta: for large beta the change falls like 1 / beta
+    np.testing.assert_allclose(np.array(changes[1:-1]) / np.array(changes[2:]), 10.0, rtol=0.05)
+
+
+def test_choose_beta_takes_the_smallest_qualifying(main_example):
+    p, x, _ = main_example
+    betas = [100000, 10, 1000, 100, 10000]
+    beta, change = choose_beta(p, x, 5, 5, betas, 1e-2)
+    assert change < 1e-2
+    smaller = [b for b in betas if b < beta]
+    assert smaller and all(output_change(p, x, 5, 5, b) >= 1e-2 for b in smaller)
+
+
+def test_choose_beta_fails_when_no_beta_qualifies(main_example):
+    p, x, _ = main_example
+    with pytest.raises(ValueError, match=r"no smoothing beta.*best, beta=100\b"):
+        choose_beta(p, x, 5, 5, [10, 100], 1e-9)
+
+
+def heavy_ball_diverges(lam: float, lr: float, momentum: float, steps: int = 4000) -> bool:
+    """PyTorch SGD with momentum on the 1-d quadratic lam x^2 / 2 (buf = m buf + g; x -= lr buf)."""
+    x, buf = 1.0, 0.0
+    for _ in range(steps):
+        buf = momentum * buf + lam * x
+        x -= lr * buf
+    return abs(x) > 1.0
+
+
+@pytest.mark.parametrize("lam,momentum", [(1.0, 0.0), (1722.7, 0.9), (3.0, 0.5)])
+def test_stability_bound_separates_convergence_from_divergence(lam, momentum):
+    bound = gd_stability_bound(lam, momentum)
+    assert bound == pytest.approx(2 * (1 + momentum) / lam)
+    assert not heavy_ball_diverges(lam, 0.99 * bound, momentum)
+    assert heavy_ball_diverges(lam, 1.01 * bound, momentum)
+
+
+def test_spectrum_summary_counts_against_each_spectrum_top():
+    eig = np.array([[-2e-3, 1e-7, 0.5, 1000.0], [1e-9, 1e-4, 1.0, 10.0]])
+    s = spectrum_summary(eig, 1e-6)
+    assert s["eig_min"] == -2e-3 and s["eig_max"] == 1000.0
+    assert s["small_fraction"] == pytest.approx(2 / 8)  # 1e-7 (< 1e-3) and 1e-9 (< 1e-5); -2e-3 is not
+    assert s["negative_fraction"] == pytest.approx(1 / 8)
+    assert s["eig_min_relative"] == pytest.approx(-2e-6)
+    assert np.isnan(spectrum_summary(np.zeros((0, 4)), 1e-6)["eig_max"])
+
+
+def test_hessian_spectra_samples_live_minima_only(small):
+    p, x, y = small
+    rng = np.random.default_rng(1)
+    pts = p + 0.1 * rng.normal(size=(6, len(p)))
+    minima = {"gd": {"params_sym": pts, "loss": np.arange(6.0), "dead": np.arange(6) < 2,
+                     "diverged": np.arange(6) == 5},
+              "adadelta": {"params_sym": pts[:1], "loss": np.zeros(1), "dead": np.ones(1, bool),
+                           "diverged": np.zeros(1, bool)}}
+    arrays, numbers = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 5, 0)
+    assert arrays["beta"] == 1.0  # the first beta (the tolerance is loose)
+    assert sorted(arrays["index_gd"].tolist()) == [2, 3, 4]
+    assert arrays["eig_gd"].shape == (3, n_params(N, K)) and arrays["eig_adadelta"].shape == (0, 22)
+    np.testing.assert_allclose(arrays["eig_gd"][1], spectrum(pts[3], x, y, N, K, 1.0))
+    assert numbers["hessian_gd_count"] == 3 and numbers["hessian_adadelta_count"] == 0
+    assert np.isnan(numbers["hessian_adadelta_eig_max"])
+    assert numbers["hessian_global_eig_max"] == arrays["eig_global"][-1]
+    again, _ = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 2, 0)
+    other, _ = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 2, 3)
+    first, _ = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 2, 0)
+    assert np.array_equal(again["index_gd"], first["index_gd"])
+    assert len(other["index_gd"]) == 2
+
+
+def test_global_minimum_spectrum_is_nonnegative_to_smoothing_accuracy(main_example):
+    p, x, y = main_example
+    beta, change = choose_beta(p, x, 5, 5, [10, 100, 1000, 10000, 30000, 100000], 1e-3)
+    eig = spectrum(p, x, y, 5, 5, beta)
+    assert change < 1e-3
+    assert eig[0] > -1e-4 * eig[-1]  # negative curvature only from the tiny smoothing residual
+    assert (np.abs(eig) < 1e-6 * eig[-1]).mean() > 0.2  # many flat directions (rescalings among them)
