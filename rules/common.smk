@@ -40,9 +40,7 @@ def fit_shards(wildcards):
 
 def minima_of(example):
     """Named minima inputs {optimizer: path} of one example."""
-    return {
-        opt: f"results/{example}/fits/{opt}/minima.npz" for opt in OPTIMIZERS
-    }
+    return {opt: f"results/{example}/fits/{opt}/minima.npz" for opt in OPTIMIZERS}
 
 
 def example_config(wildcards):
@@ -144,12 +142,36 @@ def larger_minima_files():
 
 
 # One entry per part of the paper: results/numbers/{part}.json is merged into numbers.json.
-NUMBER_PARTS = ["main", "geometry", "hessian", "neb", "basin", "complex", "neb_complex", "sawtooth",
-                "larger"]
+NUMBER_PARTS = [
+    "main",
+    "geometry",
+    "hessian",
+    "neb",
+    "basin",
+    "complex",
+    "neb_complex",
+    "sawtooth",
+    "larger",
+]
 
 # Figures of the paper that the workflow makes (results/figures/figNN.pdf).
-PAPER_FIGURES = ["fig01", "fig02", "fig03", "fig04", "fig05", "fig06", "fig07", "fig08", "fig09",
-                 "fig10", "fig11", "fig12", "fig13", "fig14", "fig15"]
+PAPER_FIGURES = [
+    "fig01",
+    "fig02",
+    "fig03",
+    "fig04",
+    "fig05",
+    "fig06",
+    "fig07",
+    "fig08",
+    "fig09",
+    "fig10",
+    "fig11",
+    "fig12",
+    "fig13",
+    "fig14",
+    "fig15",
+]
 
 
 def paper_inputs(wildcards):

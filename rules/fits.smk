@@ -2,16 +2,16 @@ rule perfect_fit:
     output:
         perfect_fit="results/{example}/perfect_fit.npz",
         stability="results/{example}/stability.json",
-    params:
-        example=example_config,
-        symmetrize=config["symmetrize"],
-        smoothing=config["smoothing"],
-        gd=config["optimizers"]["gd"],
     log:
         "logs/perfect_fit/{example}.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        example=example_config,
+        symmetrize=config["symmetrize"],
+        smoothing=config["smoothing"],
+        gd=config["optimizers"]["gd"],
     script:
         "../scripts/perfect_fit.py"
 
@@ -21,6 +21,15 @@ rule train_shard:
         perfect_fit="results/{example}/perfect_fit.npz",
     output:
         shard="results/{example}/fits/{optimizer}/shard-{shard}.npz",
+    log:
+        "logs/train_shard/{example}-{optimizer}-{shard}.log",
+    benchmark:
+        "results/benchmarks/train_shard/{example}-{optimizer}-{shard}.tsv"
+    conda:
+        SCIENCE_ENV
+    threads: 2
+    resources:
+        gpu=uses_gpu(),
     params:
         fitset=train_params,
         hyper=optimizer_config,
@@ -31,15 +40,6 @@ rule train_shard:
         backend=config["backend"],
         trace_points=config["fits"]["trace_points"],
         early_stop=config["fits"]["early_stop"],
-    log:
-        "logs/train_shard/{example}-{optimizer}-{shard}.log",
-    benchmark:
-        "results/benchmarks/train_shard/{example}-{optimizer}-{shard}.tsv"
-    conda:
-        SCIENCE_ENV
-    threads: 2
-    resources:
-        gpu=uses_gpu(),
     script:
         "../scripts/train_shard.py"
 
@@ -50,10 +50,6 @@ rule join_minima:
         shards=fit_shards,
     output:
         minima="results/{example}/fits/{optimizer}/minima.npz",
-    params:
-        example=example_config,
-        dead_std=config["dead_std"],
-        symmetrize=config["symmetrize"],
     log:
         "logs/join_minima/{example}-{optimizer}.log",
     benchmark:
@@ -61,6 +57,10 @@ rule join_minima:
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        example=example_config,
+        dead_std=config["dead_std"],
+        symmetrize=config["symmetrize"],
     script:
         "../scripts/join_minima.py"
 
@@ -72,14 +72,14 @@ rule fit_numbers:
         stability="results/{example}/stability.json",
     output:
         numbers="results/numbers/{example}.json",
-    params:
-        global_threshold=config["global_threshold"],
-        smooth_band=config["smooth_band"],
     log:
         "logs/fit_numbers/{example}.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        global_threshold=config["global_threshold"],
+        smooth_band=config["smooth_band"],
     script:
         "../scripts/fit_numbers.py"
 
@@ -94,13 +94,13 @@ rule figure_network_target:
             caption="../report/fig01.rst",
             category="2 Construction",
         ),
-    params:
-        figure="fig01",
     log:
         "logs/figures/fig01.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig01",
     script:
         "../scripts/figure.py"
 
@@ -116,13 +116,13 @@ rule figure_example_fit:
             caption="../report/fig02.rst",
             category="4.1 Example fit",
         ),
-    params:
-        figure="fig02",
     log:
         "logs/figures/fig02.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig02",
     script:
         "../scripts/figure.py"
 
@@ -138,13 +138,13 @@ rule figure_mean_fits:
             caption="../report/fig03.rst",
             category="4.3 Mean and best fits",
         ),
-    params:
-        figure="fig03",
     log:
         "logs/figures/fig03.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig03",
     script:
         "../scripts/figure.py"
 
@@ -160,13 +160,13 @@ rule figure_best_fits:
             caption="../report/fig04.rst",
             category="4.3 Mean and best fits",
         ),
-    params:
-        figure="fig04",
     log:
         "logs/figures/fig04.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig04",
     script:
         "../scripts/figure.py"
 
@@ -182,12 +182,12 @@ rule figure_losses:
             caption="../report/fig05.rst",
             category="4.4 Losses",
         ),
-    params:
-        figure="fig05",
     log:
         "logs/figures/fig05.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig05",
     script:
         "../scripts/figure.py"

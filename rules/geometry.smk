@@ -5,8 +5,6 @@ rule geometry:
     output:
         geometry="results/main/geometry.npz",
         numbers="results/numbers/geometry.json",
-    params:
-        geometry=config["geometry"],
     log:
         "logs/geometry/geometry.log",
     benchmark:
@@ -14,6 +12,8 @@ rule geometry:
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        geometry=config["geometry"],
     script:
         "../scripts/geometry.py"
 
@@ -28,13 +28,13 @@ rule figure_pair_distances:
             caption="../report/fig06.rst",
             category="4.5 Distances",
         ),
-    params:
-        figure="fig06",
     log:
         "logs/figures/fig06.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig06",
     script:
         "../scripts/figure.py"
 
@@ -49,12 +49,12 @@ rule figure_global_distances:
             caption="../report/fig07.rst",
             category="4.5 Distances",
         ),
-    params:
-        figure="fig07",
     log:
         "logs/figures/fig07.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig07",
     script:
         "../scripts/figure.py"

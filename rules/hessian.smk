@@ -5,9 +5,6 @@ rule hessian_spectra:
     output:
         hessian="results/main/hessian.npz",
         numbers="results/numbers/hessian.json",
-    params:
-        hessian=config["hessian"],
-        smoothing=config["smoothing"],
     log:
         "logs/hessian/hessian.log",
     benchmark:
@@ -15,6 +12,9 @@ rule hessian_spectra:
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        hessian=config["hessian"],
+        smoothing=config["smoothing"],
     script:
         "../scripts/hessian.py"
 
@@ -29,12 +29,12 @@ rule figure_hessian_spectra:
             caption="../report/fig11.rst",
             category="4.7 Eigenvalues",
         ),
-    params:
-        figure="fig11",
     log:
         "logs/figures/fig11.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig11",
     script:
         "../scripts/figure.py"

@@ -7,17 +7,17 @@ rule neb_path:
         minima="results/{example}/fits/gd/minima.npz",
     output:
         path="results/{example}/neb/path-{j}.npz",
-    wildcard_constraints:
-        j=r"\d{3}",
-    params:
-        neb=config["neb"],
     log:
         "logs/neb_path/{example}-{j}.log",
     benchmark:
         "results/benchmarks/neb_path/{example}-{j}.tsv"
+    wildcard_constraints:
+        j=r"\d{3}",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        neb=config["neb"],
     script:
         "../scripts/neb_path.py"
 
@@ -27,15 +27,15 @@ rule neb_numbers:
         paths=neb_path_files("main"),
     output:
         numbers="results/numbers/neb.json",
-    params:
-        drop_fraction=config["neb"]["drop_fraction"],
-        plateau_fraction=config["neb"]["plateau_fraction"],
-        prefix="neb",
     log:
         "logs/neb_numbers/main.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        drop_fraction=config["neb"]["drop_fraction"],
+        plateau_fraction=config["neb"]["plateau_fraction"],
+        prefix="neb",
     script:
         "../scripts/neb_numbers.py"
 
@@ -50,13 +50,13 @@ rule figure_neb_energy:
             caption="../report/fig08.rst",
             category="4.6 NEB paths",
         ),
-    params:
-        figure="fig08",
     log:
         "logs/figures/fig08.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig08",
     script:
         "../scripts/figure.py"
 
@@ -72,14 +72,14 @@ rule figure_neb_outputs:
             caption="../report/fig09.rst",
             category="4.6 NEB paths",
         ),
-    params:
-        figure="fig09",
-        plateau_fraction=config["neb"]["plateau_fraction"],
     log:
         "logs/figures/fig09.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig09",
+        plateau_fraction=config["neb"]["plateau_fraction"],
     script:
         "../scripts/figure.py"
 
@@ -94,12 +94,12 @@ rule figure_neb_angles:
             caption="../report/fig10.rst",
             category="4.6 NEB paths",
         ),
-    params:
-        figure="fig10",
     log:
         "logs/figures/fig10.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        figure="fig10",
     script:
         "../scripts/figure.py"

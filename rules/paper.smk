@@ -19,15 +19,15 @@ rule paper_pdf:
         unpack(paper_inputs),
     output:
         pdf="results/paper.pdf",
-    params:
-        search_dirs=[PAPER_DIR, "results/paper", "results/figures"],
-        build_dir="results/paper/build",
     log:
         script="logs/paper/paper.log",
         latexmk="logs/paper/latexmk.log",
     conda:
         LATEX_ENV
     threads: 1
+    params:
+        search_dirs=[PAPER_DIR, "results/paper", "results/figures"],
+        build_dir="results/paper/build",
     script:
         "../scripts/paper.py"
 
@@ -39,14 +39,14 @@ rule provenance:
     output:
         provenance="results/provenance.json",
         box="results/paper/provenance.tex",
-    params:
-        repo=workflow.basedir,
-        benchmarks="results/benchmarks",
     log:
         "logs/provenance.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        repo=workflow.basedir,
+        benchmarks="results/benchmarks",
     script:
         "../scripts/provenance.py"
 
@@ -60,15 +60,15 @@ rule claims:
     output:
         csv="results/claims.csv",
         table="results/paper/claims.tex",
-    params:
-        example=config["examples"]["main"],
-        thresholds=config["claims"],
-        global_threshold=config["global_threshold"],
-        basin_bins=config["basin"]["bins"],
     log:
         "logs/claims.log",
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        example=config["examples"]["main"],
+        thresholds=config["claims"],
+        global_threshold=config["global_threshold"],
+        basin_bins=config["basin"]["bins"],
     script:
         "../scripts/claims.py"

@@ -218,6 +218,8 @@ class _StopMonitor:
 
 
 BACKENDS = ("auto", "reference", "numba", "torch")
+#: Widest hidden layer for which ``backend="auto"`` picks the numba kernel on CPU.
+NUMBA_MAX_WIDTH = 10
 
 
 def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
@@ -227,7 +229,8 @@ def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
           threads: int | None = None) -> FitResult:
     """Train B fits with the fastest available trainer; all give :func:`train_reference`'s results.
 
-    ``backend``: ``auto`` (CPU: the numba kernel if numba imports, else the reference; CUDA: the
+    ``backend``: ``auto`` (CPU: the numba kernel if numba imports and n <= NUMBA_MAX_WIDTH, else the
+    reference; CUDA: the
     hand-written torch step, compiled), ``reference``, ``numba`` (CPU only) or ``torch``.
     ``threads`` sets the CPU worker threads (numba pool, or torch's intra-op threads).
     """
@@ -243,7 +246,10 @@ def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
         else:
             import importlib.util
 
-            backend = "numba" if importlib.util.find_spec("numba") is not None else "reference"
+            # the generated kernel is straight-line code per weight: above NUMBA_MAX_WIDTH nodes per
+            # layer it compiles slowly and runs slower than batched torch (measured for (20,5))
+            fast_ok = n <= NUMBA_MAX_WIDTH and importlib.util.find_spec("numba") is not None
+            backend = "numba" if fast_ok else "reference"
     if backend == "numba":
         from .fast import train_fast  # lazy: fast imports this module
 
