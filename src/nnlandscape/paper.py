@@ -84,7 +84,8 @@ def config_table(config: Mapping) -> str:
     for key, value in flatten_config(config):
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         lines.append(f"\\texttt{{{latex_escape(key)}}} & \\texttt{{{latex_escape(shown)}}} \\\\")
-    lines += ["\\bottomrule", "\\end{longtable}"]
+    # a longtable steps the table counter even without a caption: undo it
+    lines += ["\\bottomrule", "\\end{longtable}", "\\addtocounter{table}{-1}"]
     return "\n".join(lines) + "\n"
 
 
