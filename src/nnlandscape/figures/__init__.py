@@ -37,7 +37,8 @@ def new_figure(ncols: int = 1, height: float = 2.4, width: float | None = None, 
 
 def panel_label(ax, letter: str) -> None:
     """Mark a panel (a), (b), ... in its top-left corner."""
-    ax.set_title(f"({letter})", loc="left", fontweight="bold")
+    ax.text(-0.02, 1.02, f"({letter})", transform=ax.transAxes, ha="right", va="bottom",
+            fontweight="bold")
 
 
 def save(fig, pdf_path: str | Path) -> None:
