@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 from scipy import stats
 
 from nnlandscape.basin import (
@@ -22,13 +21,7 @@ from nnlandscape.train import OptimizerConfig
 GD = OptimizerConfig("gd", 1e-3, momentum=0.9)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small batches: one torch thread is fastest (and avoids oversubscribing a shared machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -26,13 +26,7 @@ OPTS = {"gd": OptimizerConfig("gd", lr=1e-3), "adadelta": OptimizerConfig("adade
 FITS = 8
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """The reference's tiny ops are barrier-bound with 2 threads on a busy machine: use 1."""
-    prev = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(prev)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
