@@ -7,6 +7,10 @@ fits (Adadelta at lr 1) amplify any round-off: the reference itself drifts from 
 for the fast path to be as accurate as the reference (both against a float64 run).
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -169,3 +173,27 @@ def test_dispatcher_backends(data):
     assert np.array_equal(results["auto"].params, results["numba"].params)
     with pytest.raises(ValueError, match="backend"):
         train(p0, x, y, 5, 5, OPTS["gd"], 5, backend="fortran")
+
+
+_OTHER_WIDTH = """
+import numpy as np, torch
+from nnlandscape import fast
+from nnlandscape.construction import Example, perfect_fit, training_data
+from nnlandscape.train import OptimizerConfig, fit_seed, init_params, train_reference
+x, y, _ = training_data(perfect_fit(Example()), 5, 5, 10)
+p0 = init_params([fit_seed(3, "main", "adadelta", i) for i in range(3)], 5, 5)
+opt = OptimizerConfig("adadelta", lr=1.0)
+ref = train_reference(p0, x, y, 5, 5, opt, 300, dtype=torch.float64)
+res = fast.train_fast(p0, x, y, 5, 5, opt, 300, dtype=torch.float64)
+err = (np.abs(res.params - ref.params).max(-1) / np.abs(ref.params).max(-1)).max()
+print(fast.LANES, err)
+"""
+
+
+def test_256_bit_kernel_matches_reference(tmp_path):
+    """The other kernel layout (8 lanes, 256-bit vectors; the default on hosts without AVX-512)."""
+    env = dict(os.environ, NNLANDSCAPE_VECTOR_BITS="256")
+    out = subprocess.run([sys.executable, "-c", _OTHER_WIDTH], env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    assert out[0] == "8"
+    assert float(out[1]) <= 1e-10
