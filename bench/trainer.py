@@ -1,6 +1,6 @@
 """Benchmark of the trainers: naive per-network torch, batched reference torch, numba kernel.
 
-Usage: ``.venv/bin/python bench/trainer.py [--json] [--quick] [--threads N]``
+Usage: ``.venv/bin/python bench/trainer.py [--json] [--quick] [--threads N] [--device cuda]``
 
 For each variant, optimizer, example (main: 341 points; complex: n1=3, ~2441 points), batch B
 and dtype it reports fit-steps/s (fits x steps per second, median of repeated timed runs after a
@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,12 +34,13 @@ import torch
 import nnlandscape.fast as fast_module
 import nnlandscape.train as train_module
 from nnlandscape.construction import Example, perfect_fit, training_data
-from nnlandscape.fast import train_fast
+from nnlandscape.fast import train_fast, train_torch
 from nnlandscape.network import layer_shapes
 from nnlandscape.train import OptimizerConfig, fit_seed, init_params, train_reference
 
 OPTIMIZERS = {"gd": OptimizerConfig("gd", lr=1e-3), "adadelta": OptimizerConfig("adadelta", lr=1.0)}
 EXAMPLES = {"main": Example(), "complex": Example(n1=3, n2=2)}
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def flop_per_point(n: int, k: int) -> int:
@@ -47,17 +49,31 @@ def flop_per_point(n: int, k: int) -> int:
     return 3 * 2 * weights
 
 
-def sgemm_gflops(threads: int, size: int = 2048, repeats: int = 7) -> tuple[float, float]:
-    """Median and best GFLOP/s of a float32 torch.mm (size x size) at ``threads`` threads."""
+def sgemm_gflops(threads: int, size: int = 2048, repeats: int = 7, device: str = "cpu"
+                 ) -> tuple[float, float]:
+    """Median and best GFLOP/s of a float32 torch.mm (size x size) at ``threads`` threads.
+
+    On CUDA the matrices are 8192 wide (a 2048 one does not fill a large GPU), TF32 off.
+    """
     torch.set_num_threads(threads)
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    if device == "cuda":
+        size = 8192
+        torch.backends.cuda.matmul.allow_tf32 = False
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
     torch.mm(a, b)
     times = []
     for _ in range(repeats):
+        _sync(device)
         t = time.perf_counter()
         torch.mm(a, b)
+        _sync(device)
         times.append(time.perf_counter() - t)
     return 2 * size**3 / statistics.median(times) / 1e9, 2 * size**3 / min(times) / 1e9
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 def maxrss_mb() -> float:
@@ -110,11 +126,40 @@ def naive_fit_steps_per_s(p0: np.ndarray, x: np.ndarray, y: np.ndarray, opt: Opt
 
 
 def make_run(variant: str, p0: np.ndarray, x: np.ndarray, y: np.ndarray, opt: OptimizerConfig,
-             dtype: torch.dtype, threads: int) -> Callable[[int], object]:
-    """``run(steps)`` training all of ``p0`` with one variant."""
+             dtype: torch.dtype, threads: int, device: str = "cpu") -> Callable[[int], object]:
+    """``run(steps)`` training all of ``p0`` with one variant (results come back to the host)."""
     if variant == "fast":
         return lambda s: train_fast(p0, x, y, 5, 5, opt, s, dtype=dtype, threads=threads)
-    return lambda s: train_reference(p0, x, y, 5, 5, opt, s, dtype=dtype)
+    if variant == "torch":
+        return lambda s: train_torch(p0, x, y, 5, 5, opt, s, dtype=dtype, device=device)
+    return lambda s: train_reference(p0, x, y, 5, 5, opt, s, dtype=dtype, device=device)
+
+
+def paper_projection(cases: list[dict], devices: int = 4) -> dict:
+    """Hours of training at the paper's scale (presets/paper.yaml) from the measured rates.
+
+    Uses the fastest measured float32 rate at the largest batch for each (example, optimizer);
+    the paper preset's main and complex fits (not the larger networks or basin trials). Shards are
+    independent, so ``devices`` workers divide the time (one device = this run's device and
+    thread count).
+    """
+    import yaml
+
+    paper = yaml.safe_load((ROOT / "presets" / "paper.yaml").read_text())["fits"]
+    hours = 0.0
+    parts = {}
+    for ex in ("main", "complex"):
+        for opt in OPTIMIZERS:
+            rates = [c["fit_steps_per_s"] for c in cases if c["example"] == ex
+                     and c["optimizer"] == opt and c["dtype"] == "float32"
+                     and c["variant"] != "naive" and c["batch"] == max(
+                         d["batch"] for d in cases if d["variant"] != "naive")]
+            if not rates:
+                continue
+            fit_steps = paper[ex]["count"] * paper[ex]["steps"]
+            parts[f"{ex}/{opt}"] = fit_steps / max(rates) / 3600
+            hours += parts[f"{ex}/{opt}"]
+    return dict(hours_one_device=hours, devices=devices, hours=hours / devices, parts_hours=parts)
 
 
 def main() -> None:
@@ -122,17 +167,24 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON document")
     ap.add_argument("--quick", action="store_true", help="short runs (< 2 min)")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for every variant")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="cuda: time the torch.compile'd step and the reference on the GPU")
     args = ap.parse_args()
+    device = args.device
+    if device == "cuda" and not torch.cuda.is_available():
+        ap.error("--device cuda: torch sees no CUDA device")
     threads = args.threads
     budget, repeats = (0.2, 3) if args.quick else (1.0, 5)
     log = sys.stderr if args.json else sys.stdout
     # the final float64 loss is a fixed per-call cost outside the training loop: not timed
     _stub = lambda params, *_: np.zeros(len(params))  # noqa: E731
     train_module._final_loss = fast_module._final_loss = _stub
-    ceiling = [sgemm_gflops(threads)]
+    ceiling = [sgemm_gflops(threads, device=device)]
     torch.set_num_threads(threads)
     flop = flop_per_point(5, 5)
     variants = [("fast", torch.float32), ("fast", torch.float64), ("reference", torch.float32)]
+    if device == "cuda":
+        variants = [("torch", torch.float32), ("torch", torch.float64), ("reference", torch.float32)]
     cases = []
     for ex_name, ex in EXAMPLES.items():
         x, y, _ = training_data(perfect_fit(ex), 5, 5, ex.points_per_segment)
@@ -147,19 +199,20 @@ def main() -> None:
                               fit_steps_per_s_best=naive, threads=1, maxrss_mb=maxrss_mb()))
             for batch in (1024, 4096):
                 for variant, dtype in variants:
-                    if args.quick and variant == "reference" and batch * len(x) > 4e6:
+                    if (args.quick and variant == "reference" and batch * len(x) > 4e6
+                            and device == "cpu"):
                         continue  # several GB of autograd activations: full run only
-                    run = make_run(variant, p_all[:batch], x, y, opt, dtype, threads)
+                    run = make_run(variant, p_all[:batch], x, y, opt, dtype, threads, device)
                     rate, best, steps = fit_steps_per_s(run, batch, budget, repeats)
                     dname = str(dtype).removeprefix("torch.")
                     cases.append(dict(variant=variant, optimizer=opt_name, example=ex_name,
                                       points=len(x), batch=batch, dtype=dname,
                                       fit_steps_per_s=rate, fit_steps_per_s_best=best,
-                                      steps=steps, threads=threads,
+                                      steps=steps, threads=threads, device=device,
                                       maxrss_mb=maxrss_mb()))
                     print(f"  {variant:9s} {opt_name:8s} {ex_name:7s} B={batch:<5d} {dname}: "
                           f"{rate:,.0f} fit-steps/s", file=log, flush=True)
-    ceiling.append(sgemm_gflops(threads))
+    ceiling.append(sgemm_gflops(threads, device=device))
     sgemm = statistics.median(median for median, _ in ceiling)
     sgemm_best = max(best for _, best in ceiling)
     naive_rate = {(c["optimizer"], c["example"]): c["fit_steps_per_s"] for c in cases
@@ -174,7 +227,7 @@ def main() -> None:
                             kernel_lanes=fast_module.LANES, avx512=fast_module.AVX512),
                sgemm_gflops=sgemm, sgemm_gflops_best=sgemm_best,
                sgemm_gflops_runs=[median for median, _ in ceiling], flop_per_point=flop,
-               quick=args.quick, cases=cases)
+               quick=args.quick, cases=cases, paper_projection=paper_projection(cases))
     if args.json:
         print(json.dumps(doc, indent=1))
         return
@@ -188,6 +241,11 @@ def main() -> None:
               f"{c['dtype']:7s} {c['fit_steps_per_s']:12,.0f} {c['gflops']:8.1f} "
               f"{100 * c['frac_sgemm']:6.1f}% {100 * c['frac_sgemm_best']:6.1f}% "
               f"{c['vs_naive']:8.1f} {c['maxrss_mb']:9.0f}")
+    proj = doc["paper_projection"]
+    print(f"paper scale (presets/paper.yaml, main + complex fits): "
+          f"{proj['hours_one_device']:.1f} h on one {device} worker as measured, "
+          f"{proj['hours']:.1f} h on {proj['devices']}; "
+          + ", ".join(f"{k} {v:.1f} h" for k, v in proj["parts_hours"].items()))
 
 
 if __name__ == "__main__":
