@@ -121,6 +121,7 @@ def test_spectrum_summary_counts_against_each_spectrum_top():
     assert s["small_fraction"] == pytest.approx(2 / 8)  # 1e-7 (< 1e-3) and 1e-9 (< 1e-5); -2e-3 is not
     assert s["negative_fraction"] == pytest.approx(1 / 8)
     assert s["eig_min_relative"] == pytest.approx(-2e-6)
+    assert s["eig_min_relative_median"] == pytest.approx((-2e-6 + 1e-10) / 2)
     assert np.isnan(spectrum_summary(np.zeros((0, 4)), 1e-6)["eig_max"])
 
 

@@ -101,16 +101,19 @@ def stability_report(params_sym: np.ndarray, x: np.ndarray, y: np.ndarray, n: in
 
 
 def spectrum_summary(eig: np.ndarray, small: float) -> dict[str, float]:
-    """Smallest and largest eigenvalue over spectra (P,) or (m, P), and the shares of eigenvalues
-    of magnitude below ``small`` times their own spectrum's largest (tiny) and below minus that
-    (clearly negative)."""
+    """Smallest and largest eigenvalue over spectra (P,) or (m, P), the most negative relative to
+    its spectrum's largest (worst spectrum and median spectrum: one odd minimum sets the worst),
+    and the shares of eigenvalues of magnitude below ``small`` times their own spectrum's largest
+    (tiny) and below minus that (clearly negative)."""
     e = np.atleast_2d(eig)
     if e.size == 0:
-        return dict.fromkeys(("eig_min", "eig_max", "eig_min_relative", "small_fraction",
-                              "negative_fraction"), float("nan"))
+        return dict.fromkeys(("eig_min", "eig_max", "eig_min_relative", "eig_min_relative_median",
+                              "small_fraction", "negative_fraction"), float("nan"))
     top = e[:, -1:]
+    relative = e[:, 0] / top[:, 0]
     return {"eig_min": float(e[:, 0].min()), "eig_max": float(top.max()),
-            "eig_min_relative": float((e[:, 0] / top[:, 0]).min()),
+            "eig_min_relative": float(relative.min()),
+            "eig_min_relative_median": float(np.median(relative)),
             "small_fraction": float((np.abs(e) < small * top).mean()),
             "negative_fraction": float((e < -small * top).mean())}
 
