@@ -12,7 +12,8 @@ minima = {opt: load_npz(inp[opt], {"params_sym": 2, "loss": 1, "dead": 1, "diver
 n, k = int(pf["n"]), int(pf["k"])
 arrays, numbers = hessian_spectra(pf["params_sym"], pf["x_train"], pf["y_train"], n, k, minima,
                                   p.smoothing["betas"], p.smoothing["output_tol"], p.hessian["count"],
-                                  p.hessian["seed"], p.hessian["small"])
+                                  p.hessian["seed"], p.hessian["small"], p.hessian["polish_count"],
+                                  p.hessian["polish_iterations"])
 log.info("%s", numbers)
 save_npz(snakemake.output.hessian, **arrays)  # noqa: F821
 save_json(snakemake.output.numbers, numbers)  # noqa: F821

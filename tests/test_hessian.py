@@ -12,10 +12,12 @@ from nnlandscape.hessian import (
     loss_gradient,
     loss_hessian,
     output_change,
+    polish,
+    polish_report,
     spectrum,
     spectrum_summary,
 )
-from nnlandscape.network import forward, n_params
+from nnlandscape.network import forward, mse_np, n_params
 from nnlandscape.symmetry import symmetrize
 
 N, K = 3, 2
@@ -155,3 +157,33 @@ def test_global_minimum_spectrum_is_nonnegative_to_smoothing_accuracy(main_examp
     assert change < 1e-3
     assert eig[0] > -1e-4 * eig[-1]  # negative curvature only from the tiny smoothing residual
     assert (np.abs(eig) < 1e-6 * eig[-1]).mean() > 0.2  # many flat directions (rescalings among them)
+
+
+def test_polish_lowers_the_loss_of_a_jittered_perfect_fit_and_keeps_a_minimum(main_example):
+    p, x, y = main_example
+    beta = 30000.0
+    jittered = p + 0.02 * np.random.default_rng(2).normal(size=p.shape)
+    report = polish_report(np.stack([jittered, p]), x, y, 5, 5, beta, 200)
+    assert report["polished"].shape == (2, len(p))
+    assert report["start_loss"][0] > 1e-6
+    assert report["polished_loss"][0] < 0.2 * report["start_loss"][0]  # back down the basin
+    assert report["move"][1] < 1e-3  # the perfect fit is (to smoothing accuracy) a minimum already
+    np.testing.assert_allclose(report["polished_loss"], mse_np(report["polished"], x, y, 5, 5))
+    assert np.array_equal(polish(jittered, x, y, 5, 5, beta, 0), jittered)
+
+
+def test_hessian_spectra_polishes_the_first_sampled_minima(small):
+    p, x, y = small
+    pts = p + 0.1 * np.random.default_rng(1).normal(size=(4, len(p)))
+    minima = {opt: {"params_sym": pts, "loss": np.zeros(4), "dead": np.zeros(4, bool),
+                    "diverged": np.zeros(4, bool)} for opt in ("gd", "adadelta")}
+    arrays, numbers = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 3, 0,
+                                      polish_count=2, polish_iterations=30)
+    assert arrays["polish_polished_gd"].shape == (2, n_params(N, K))
+    np.testing.assert_array_equal(arrays["polish_start_loss_gd"],
+                                  mse_np(pts[arrays["index_gd"][:2]], x, y, N, K))
+    assert numbers["hessian_gd_polish_count"] == 2 and numbers["hessian_polish_iterations"] == 30
+    assert 0 < numbers["hessian_gd_polish_loss_drop_median"] < 1
+    _, none = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 3, 0)
+    assert none["hessian_gd_polish_count"] == 0
+    assert np.isnan(none["hessian_gd_polish_loss_drop_median"])

@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 import numpy as np
+import scipy.optimize
 import torch
 from torch.func import hessian
 
-from .network import forward
+from .network import forward, mse_np
 
 
 def softplus(beta: float):
@@ -83,6 +84,39 @@ def spectrum(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
     return np.linalg.eigvalsh(loss_hessian(params, x, y, n, k, beta))
 
 
+def polish(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, beta: float,
+           iterations: int) -> np.ndarray:
+    """``params`` after at most ``iterations`` L-BFGS steps on the smoothed loss (float64).
+
+    A check on whether a training end point is a minimum: a quasi-Newton method run from it finds
+    out whether the loss still goes down nearby, which plain GD at a small step can miss for long.
+    """
+    start = np.asarray(params, np.float64)
+    if iterations <= 0:  # scipy's L-BFGS-B takes a step even at maxiter=0
+        return start
+    loss = _smoothed_loss(x, y, n, k, beta)
+
+    def value_and_grad(p: np.ndarray) -> tuple[float, np.ndarray]:
+        t = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+        value = loss(t)
+        value.backward()
+        return value.item(), t.grad.numpy().copy()
+
+    res = scipy.optimize.minimize(value_and_grad, start, jac=True, method="L-BFGS-B",
+                                  options={"maxiter": int(iterations), "gtol": 0.0, "ftol": 0.0})
+    return res.x if np.all(np.isfinite(res.x)) else start
+
+
+def polish_report(points: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, beta: float,
+                  iterations: int) -> dict[str, np.ndarray]:
+    """Polish each point (m, P): training loss before and after (float64, ReLU) and distance moved."""
+    pts = np.asarray(points, np.float64).reshape(-1, np.shape(points)[-1])
+    done = np.stack([polish(p, x, y, n, k, beta, iterations) for p in pts]) if len(pts) else pts
+    return {"start_loss": mse_np(pts, x, y, n, k) if len(pts) else np.zeros(0),
+            "polished_loss": mse_np(done, x, y, n, k) if len(pts) else np.zeros(0),
+            "move": np.linalg.norm(done - pts, axis=-1), "polished": done}
+
+
 def gd_stability_bound(lambda_max: float, momentum: float) -> float:
     """Largest learning rate at which heavy-ball GD can stay at a minimum: 2 (1 + m) / lambda_max."""
     return 2.0 * (1.0 + momentum) / lambda_max
@@ -120,15 +154,18 @@ def spectrum_summary(eig: np.ndarray, small: float) -> dict[str, float]:
 
 def hessian_spectra(global_min: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
                     minima: Mapping[str, Mapping[str, np.ndarray]], betas: Sequence[float],
-                    output_tol: float, count: int, seed: int, small: float = 1e-6
+                    output_tol: float, count: int, seed: int, small: float = 1e-6,
+                    polish_count: int = 0, polish_iterations: int = 0
                     ) -> tuple[dict[str, np.ndarray], dict[str, float | int]]:
     """Hessian spectra at the symmetrized global minimum and at a seeded sample of live minima.
 
     beta is chosen on ``global_min`` (see :func:`choose_beta`) and used everywhere; every point is a
     symmetrized params vector. ``minima`` maps optimizer -> arrays with ``params_sym``, ``loss``,
     ``dead`` and ``diverged``; ``count`` live minima are drawn per optimizer (all if fewer).
+    The first ``polish_count`` sampled minima per optimizer are also polished (:func:`polish`,
+    ``polish_iterations`` L-BFGS steps): how much lower the loss goes and how far they move.
     Returns ``(arrays, numbers)``: ``eig_global`` (P,), ``eig_<opt>`` (m, P), the sampled indices,
-    output changes and gradient norms, and numbers keyed ``hessian_...``.
+    output changes, gradient norms and polish results, and numbers keyed ``hessian_...``.
     """
     beta, change = choose_beta(global_min, x, n, k, betas, output_tol)
     rng = np.random.default_rng(seed)
@@ -156,6 +193,19 @@ def hessian_spectra(global_min: np.ndarray, x: np.ndarray, y: np.ndarray, n: int
         numbers[f"hessian_{opt}_count"] = int(len(idx))
         numbers[f"hessian_{opt}_grad_norm_median"] = float(np.median(grad)) if len(grad) else float("nan")
         numbers |= {f"hessian_{opt}_{key}": v for key, v in spectrum_summary(eig, small).items()}
+        pol = polish_report(pts[:polish_count], x, y, n, k, beta, polish_iterations)
+        arrays |= {f"polish_{key}_{opt}": v for key, v in pol.items()}
+        drop = 1.0 - pol["polished_loss"] / pol["start_loss"]
+        numbers[f"hessian_{opt}_polish_count"] = int(len(drop))
+        numbers[f"hessian_{opt}_polish_loss_drop_median"] = _median(drop)
+        numbers[f"hessian_{opt}_polish_loss_drop_max"] = float(drop.max()) if len(drop) else float("nan")
+        numbers[f"hessian_{opt}_polish_move_median"] = _median(pol["move"])
+    numbers["hessian_polish_iterations"] = int(polish_iterations)
     every = np.concatenate(changes)
     numbers["hessian_minima_output_change_max"] = float(every.max()) if len(every) else float("nan")
     return arrays, numbers
+
+
+def _median(values: np.ndarray) -> float:
+    """Median, NaN for no values (the numbers file then says n/a instead of failing)."""
+    return float(np.median(values)) if len(values) else float("nan")
