@@ -1,6 +1,7 @@
 """Benchmark of the trainers: naive per-network torch, batched reference torch, numba kernel.
 
-Usage: ``.venv/bin/python bench/trainer.py [--json] [--quick] [--threads N] [--device cuda]``
+Usage: ``.venv/bin/python bench/trainer.py [--json] [--quick] [--threads N] [--device cuda]
+[--batches 1024,4096] [--float32-only]``
 
 For each variant, optimizer, example (main: 341 points; complex: n1=3, ~2441 points), batch B
 and dtype it reports fit-steps/s (fits x steps per second, median of repeated timed runs after a
@@ -169,6 +170,10 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for every variant")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                     help="cuda: time the torch.compile'd step and the reference on the GPU")
+    ap.add_argument("--batches", default="1024,4096",
+                    help="comma-separated batch sizes B (default 1024,4096; a GPU wants more)")
+    ap.add_argument("--float32-only", action="store_true",
+                    help="skip the float64 runs (each dtype is one more torch.compile on CUDA)")
     args = ap.parse_args()
     device = args.device
     if device == "cuda" and not torch.cuda.is_available():
@@ -182,14 +187,18 @@ def main() -> None:
     ceiling = [sgemm_gflops(threads, device=device)]
     torch.set_num_threads(threads)
     flop = flop_per_point(5, 5)
-    variants = [("fast", torch.float32), ("fast", torch.float64), ("reference", torch.float32)]
-    if device == "cuda":
-        variants = [("torch", torch.float32), ("torch", torch.float64), ("reference", torch.float32)]
+    main_variant = "torch" if device == "cuda" else "fast"
+    variants = [(main_variant, torch.float32), (main_variant, torch.float64),
+                ("reference", torch.float32)]
+    if args.float32_only:
+        variants = [v for v in variants if v[1] == torch.float32]
+    batches = [int(b) for b in args.batches.split(",")]
     cases = []
     for ex_name, ex in EXAMPLES.items():
         x, y, _ = training_data(perfect_fit(ex), 5, 5, ex.points_per_segment)
         for opt_name, opt in OPTIMIZERS.items():
-            p_all = init_params([fit_seed(0, ex_name, opt_name, i) for i in range(4096)], 5, 5)
+            p_all = init_params([fit_seed(0, ex_name, opt_name, i) for i in range(max(batches))],
+                                5, 5)
             torch.set_num_threads(1)  # the naive loop is a one-network-at-a-time baseline
             naive_fit_steps_per_s(p_all[:1], x, y, opt, 2)  # warm-up
             naive = naive_fit_steps_per_s(p_all[:4], x, y, opt, 10 if args.quick else 40)
@@ -197,7 +206,7 @@ def main() -> None:
             cases.append(dict(variant="naive", optimizer=opt_name, example=ex_name, points=len(x),
                               batch=4, dtype="float32", fit_steps_per_s=naive,
                               fit_steps_per_s_best=naive, threads=1, maxrss_mb=maxrss_mb()))
-            for batch in (1024, 4096):
+            for batch in batches:
                 for variant, dtype in variants:
                     if (args.quick and variant == "reference" and batch * len(x) > 4e6
                             and device == "cpu"):
