@@ -197,3 +197,19 @@ def test_256_bit_kernel_matches_reference(tmp_path):
                          capture_output=True, text=True).stdout.split()
     assert out[0] == "8"
     assert float(out[1]) <= 1e-10
+
+
+def test_wide_vector_features_respect_the_user_and_replace_a_foreign_host(monkeypatch):
+    from nnlandscape import fast
+
+    monkeypatch.setenv("NUMBA_CPU_FEATURES", "+avx2,+fma")  # the user's own: left alone
+    fast._use_512_bit_vectors()
+    assert os.environ["NUMBA_CPU_FEATURES"] == "+avx2,+fma"
+    monkeypatch.setenv("NUMBA_CPU_FEATURES", "+avx512f,+avx512fp16,-prefer-256-bit")  # another host's
+    fast._use_512_bit_vectors()
+    if fast.AVX512:
+        from llvmlite import binding as ll
+
+        assert os.environ["NUMBA_CPU_FEATURES"] == ll.get_host_cpu_features().flatten() + fast._WIDE
+    else:
+        assert "NUMBA_CPU_FEATURES" not in os.environ

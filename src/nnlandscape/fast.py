@@ -364,19 +364,34 @@ def _cache_dir() -> Path:
         return fallback
 
 
+_WIDE = ",-prefer-256-bit"  # marks a NUMBA_CPU_FEATURES value set by this module
+
+
 def _use_512_bit_vectors() -> None:
     """Let numba's LLVM vectorize 512 bits wide on AVX-512 hosts (by default it prefers 256).
 
     numba takes the target's features from ``NUMBA_CPU_FEATURES``; adding ``-prefer-256-bit`` to
     the host's features lifts LLVM's 256-bit preference (measured 1.2-1.5x faster kernels on an
-    Emerald Rapids core). A user's own ``NUMBA_CPU_FEATURES`` is left alone; numba keys its disk
-    cache on the features, so kernels compiled either way never mix.
+    Emerald Rapids core). A user's own ``NUMBA_CPU_FEATURES`` is left alone. A value this module
+    set for another host (inherited through the environment, e.g. by a batch job on another node)
+    is replaced, or dropped on a host without AVX-512, so a job never compiles for a foreign CPU.
+    numba keys its disk cache on the features, so kernels compiled either way never mix.
     """
-    if not AVX512 or "NUMBA_CPU_FEATURES" in os.environ:
-        return
-    from llvmlite import binding as ll
+    current = os.environ.get("NUMBA_CPU_FEATURES")
+    if current is not None and not current.endswith(_WIDE):
+        return  # the user's choice
+    if AVX512:
+        from llvmlite import binding as ll
 
-    os.environ["NUMBA_CPU_FEATURES"] = ll.get_host_cpu_features().flatten() + ",-prefer-256-bit"
+        wanted = ll.get_host_cpu_features().flatten() + _WIDE
+    else:
+        wanted = None
+    if current == wanted:
+        return
+    if wanted is None:
+        del os.environ["NUMBA_CPU_FEATURES"]
+    else:
+        os.environ["NUMBA_CPU_FEATURES"] = wanted
     if "numba" in sys.modules:  # already imported: re-read the environment before compiling
         from numba.core import config
 
