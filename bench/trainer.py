@@ -147,19 +147,16 @@ def paper_projection(cases: list[dict], devices: int = 4) -> dict:
     import yaml
 
     paper = yaml.safe_load((ROOT / "presets" / "paper.yaml").read_text())["fits"]
-    hours = 0.0
-    parts = {}
-    for ex in ("main", "complex"):
-        for opt in OPTIMIZERS:
-            rates = [c["fit_steps_per_s"] for c in cases if c["example"] == ex
-                     and c["optimizer"] == opt and c["dtype"] == "float32"
-                     and c["variant"] != "naive" and c["batch"] == max(
-                         d["batch"] for d in cases if d["variant"] != "naive")]
-            if not rates:
-                continue
-            fit_steps = paper[ex]["count"] * paper[ex]["steps"]
-            parts[f"{ex}/{opt}"] = fit_steps / max(rates) / 3600
-            hours += parts[f"{ex}/{opt}"]
+    timed = [c for c in cases if c["variant"] != "naive" and c["dtype"] == "float32"]
+    largest = max((c["batch"] for c in timed), default=0)
+    best: dict[tuple[str, str], float] = {}
+    for c in timed:
+        if c["batch"] == largest:
+            key = (c["example"], c["optimizer"])
+            best[key] = max(best.get(key, 0.0), c["fit_steps_per_s"])
+    parts = {f"{ex}/{opt}": paper[ex]["count"] * paper[ex]["steps"] / rate / 3600
+             for (ex, opt), rate in best.items()}
+    hours = sum(parts.values())
     return dict(hours_one_device=hours, devices=devices, hours=hours / devices, parts_hours=parts)
 
 

@@ -153,13 +153,13 @@ def geometry(global_min: np.ndarray, minima: Mapping[str, Mapping[str, np.ndarra
             f"geometry_{opt}_diverged": int((np.asarray(m["diverged"], bool)
                                              & ~np.asarray(m["dead"], bool)).sum()),
             f"geometry_{opt}_pairs_used": int(len(idx)),
-            f"geometry_{opt}_pair_min": _stat(np.min, dist),
-            f"geometry_{opt}_pair_median": _stat(np.median, dist),
-            f"geometry_{opt}_pair_max": _stat(np.max, dist),
+            f"geometry_{opt}_pair_min": summary_stat(np.min, dist),
+            f"geometry_{opt}_pair_median": summary_stat(np.median, dist),
+            f"geometry_{opt}_pair_max": summary_stat(np.max, dist),
             f"geometry_{opt}_pair_min_all": min_pair_distance(pts),
-            f"geometry_{opt}_global_min": _stat(np.min, to_global),
-            f"geometry_{opt}_global_median": _stat(np.median, to_global),
-            f"geometry_{opt}_global_max": _stat(np.max, to_global),
+            f"geometry_{opt}_global_min": summary_stat(np.min, to_global),
+            f"geometry_{opt}_global_median": summary_stat(np.median, to_global),
+            f"geometry_{opt}_global_max": summary_stat(np.max, to_global),
             f"geometry_{opt}_dot_min": min_pair_dot(units),
         }
     units = np.concatenate(pooled)
@@ -173,14 +173,14 @@ def geometry(global_min: np.ndarray, minima: Mapping[str, Mapping[str, np.ndarra
         "geometry_dim": int(g.size),
         "geometry_points": int(len(units)),
         "geometry_dot_min": min_pair_dot(units),
-        "geometry_dot_median": _stat(np.median, dots),
+        "geometry_dot_median": summary_stat(np.median, dots),
         "geometry_gaussian_dot_min": float(gauss["dot_min"]),
-        "geometry_gaussian_dot_median": _stat(np.median, gauss["dots"]),
+        "geometry_gaussian_dot_median": summary_stat(np.median, gauss["dots"]),
         "geometry_gaussian_centre_dot_min": float(gauss["centre_dot_min"]),
     }
     return arrays, numbers
 
 
-def _stat(fn, values: np.ndarray) -> float:
+def summary_stat(fn: Callable[[np.ndarray], object], values: np.ndarray) -> float:
     """``fn(values)`` as a float, NaN for an empty array (no live minima)."""
     return float(fn(values)) if len(values) else float("nan")

@@ -14,6 +14,7 @@ import scipy.optimize
 import torch
 from torch.func import hessian
 
+from .geometry import summary_stat
 from .network import forward, mse_np
 
 
@@ -94,13 +95,11 @@ def polish(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, bet
     start = np.asarray(params, np.float64)
     if iterations <= 0:  # scipy's L-BFGS-B takes a step even at maxiter=0
         return start
-    loss = _smoothed_loss(x, y, n, k, beta)
+    grad_and_value = torch.func.grad_and_value(_smoothed_loss(x, y, n, k, beta))
 
     def value_and_grad(p: np.ndarray) -> tuple[float, np.ndarray]:
-        t = torch.tensor(p, dtype=torch.float64, requires_grad=True)
-        value = loss(t)
-        value.backward()
-        return value.item(), t.grad.numpy().copy()
+        grad, value = grad_and_value(torch.as_tensor(p))
+        return value.item(), grad.numpy()
 
     res = scipy.optimize.minimize(value_and_grad, start, jac=True, method="L-BFGS-B",
                                   options={"maxiter": int(iterations), "gtol": 0.0, "ftol": 0.0})
@@ -110,10 +109,9 @@ def polish(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, bet
 def polish_report(points: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, beta: float,
                   iterations: int) -> dict[str, np.ndarray]:
     """Polish each point (m, P): training loss before and after (float64, ReLU) and distance moved."""
-    pts = np.asarray(points, np.float64).reshape(-1, np.shape(points)[-1])
-    done = np.stack([polish(p, x, y, n, k, beta, iterations) for p in pts]) if len(pts) else pts
-    return {"start_loss": mse_np(pts, x, y, n, k) if len(pts) else np.zeros(0),
-            "polished_loss": mse_np(done, x, y, n, k) if len(pts) else np.zeros(0),
+    pts = np.atleast_2d(np.asarray(points, np.float64))
+    done = np.array([polish(p, x, y, n, k, beta, iterations) for p in pts]).reshape(pts.shape)
+    return {"start_loss": mse_np(pts, x, y, n, k), "polished_loss": mse_np(done, x, y, n, k),
             "move": np.linalg.norm(done - pts, axis=-1), "polished": done}
 
 
@@ -191,21 +189,17 @@ def hessian_spectra(global_min: np.ndarray, x: np.ndarray, y: np.ndarray, n: int
         arrays |= {f"eig_{opt}": eig, f"index_{opt}": idx, f"output_change_{opt}": change_opt,
                    f"grad_norm_{opt}": grad, f"loss_{opt}": np.asarray(m["loss"])[idx]}
         numbers[f"hessian_{opt}_count"] = int(len(idx))
-        numbers[f"hessian_{opt}_grad_norm_median"] = float(np.median(grad)) if len(grad) else float("nan")
+        numbers[f"hessian_{opt}_grad_norm_median"] = summary_stat(np.median, grad)
         numbers |= {f"hessian_{opt}_{key}": v for key, v in spectrum_summary(eig, small).items()}
         pol = polish_report(pts[:polish_count], x, y, n, k, beta, polish_iterations)
         arrays |= {f"polish_{key}_{opt}": v for key, v in pol.items()}
         drop = 1.0 - pol["polished_loss"] / pol["start_loss"]
         numbers[f"hessian_{opt}_polish_count"] = int(len(drop))
-        numbers[f"hessian_{opt}_polish_loss_drop_median"] = _median(drop)
-        numbers[f"hessian_{opt}_polish_loss_drop_max"] = float(drop.max()) if len(drop) else float("nan")
-        numbers[f"hessian_{opt}_polish_move_median"] = _median(pol["move"])
+        numbers[f"hessian_{opt}_polish_loss_drop_median"] = summary_stat(np.median, drop)
+        numbers[f"hessian_{opt}_polish_loss_drop_max"] = summary_stat(np.max, drop)
+        numbers[f"hessian_{opt}_polish_move_median"] = summary_stat(np.median, pol["move"])
     numbers["hessian_polish_iterations"] = int(polish_iterations)
     every = np.concatenate(changes)
-    numbers["hessian_minima_output_change_max"] = float(every.max()) if len(every) else float("nan")
+    numbers["hessian_minima_output_change_max"] = summary_stat(np.max, every)
     return arrays, numbers
 
-
-def _median(values: np.ndarray) -> float:
-    """Median, NaN for no values (the numbers file then says n/a instead of failing)."""
-    return float(np.median(values)) if len(values) else float("nan")
