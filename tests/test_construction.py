@@ -17,20 +17,56 @@ def test_main_example_sizes():
     assert x[0] == -1.0 and x[-1] == 1.0 and np.all(np.diff(x) > 0)
 
 
-def test_perfect_fit_has_zero_loss():
+def sawtooth_definition(x: np.ndarray, teeth: int, amplitude: float) -> np.ndarray:
+    """The target's sawtooth from its definition: a triangle wave of ``teeth`` linear pieces on
+    [-1, 1], -amplitude at x = -1 and alternating between -amplitude and +amplitude at each break."""
+    u = (np.asarray(x) + 1.0) / 2.0 * teeth  # piece index + fraction
+    frac = np.mod(u, 2.0)
+    return amplitude * (2.0 * np.minimum(frac, 2.0 - frac) - 1.0)
+
+
+def spline_definition(x: np.ndarray, n2: int, std: float, seed: int) -> np.ndarray:
+    """The target's spline from its definition: linear through (t_i, h_i), t_i = -1 + 2i/n2 evenly
+    spaced, h_i = z_i - z_0 for n2 normal draws z (seeded), h_{n2} = 0."""
+    t = np.linspace(-1.0, 1.0, n2 + 1)
+    z = np.random.default_rng(seed).normal(0.0, std, size=n2)
+    return np.interp(x, t, np.concatenate([z - z[0], [0.0]]))
+
+
+def target_definition(ex: Example, x: np.ndarray) -> np.ndarray:
+    """The target f(x) = sawtooth of n1^k pieces + spline of n2 pieces, written out independently."""
+    return sawtooth_definition(x, ex.n1**ex.k, ex.amplitude) + spline_definition(
+        x, ex.n2, ex.spline_std, ex.spline_seed)
+
+
+@pytest.mark.parametrize("ex", [Example(), Example(n1=3, n2=2, amplitude=0.4, spline_seed=7),
+                                Example(n=4, k=3, n1=2, n2=2, spline_std=2.0)])
+def test_perfect_fit_is_the_target_and_has_zero_loss(ex):
+    """The hand-made params reproduce the target written from its definition (not from the params):
+    on the training points (zero loss) and on a dense grid."""
+    p = perfect_fit(ex)
+    x, _, _ = training_data(p, ex.n, ex.k, ex.points_per_segment)
+    assert mse_np(p, x, target_definition(ex, x), ex.n, ex.k) < 1e-24
+    grid = np.linspace(-1.0, 1.0, 30001)
+    np.testing.assert_allclose(forward_np(p, grid, ex.n, ex.k), target_definition(ex, grid),
+                               rtol=0, atol=1e-11)
+
+
+def test_knots_are_the_sawtooth_breaks_and_the_spline_knots():
+    """The 33 interior knots: the 31 breaks -1 + j/16 of the 32-piece sawtooth and the spline's
+    inner knots -1/3 and 1/3; the training data are the target's values there and in between."""
     ex = Example()
     p = perfect_fit(ex)
-    x, y, _ = training_data(p, 5, 5, 10)
-    assert mse_np(p, x, y, 5, 5) < 1e-24
-
-
-def test_output_is_interpolation_of_knots():
-    p = perfect_fit(Example())
     kn = knots(p, 5, 5)
-    nodes = np.concatenate([[-1.0], kn, [1.0]])
-    grid = np.linspace(-1, 1, 20001)
-    expected = np.interp(grid, nodes, forward_np(p, nodes, 5, 5))
-    assert np.max(np.abs(forward_np(p, grid, 5, 5) - expected)) < 1e-12
+    expected = np.sort(np.concatenate([-1.0 + np.arange(1, 32) / 16.0, [-1.0 / 3.0, 1.0 / 3.0]]))
+    np.testing.assert_allclose(kn, expected, rtol=0, atol=1e-12)
+    x, y, inner = training_data(p, 5, 5, 10)
+    np.testing.assert_array_equal(inner, kn)
+    np.testing.assert_allclose(y, target_definition(ex, x), rtol=0, atol=1e-12)
+    # ten points per segment, evenly spaced, starting at each knot
+    edges = np.concatenate([[-1.0], expected, [1.0]])
+    np.testing.assert_allclose(x[::10], edges, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(x[:10], -1.0 + (edges[1] + 1.0) * np.arange(10) / 10, atol=1e-15)
 
 
 @pytest.mark.parametrize("n1,expected", [(2, 31), (3, 242), (4, 1023), (5, 3124)])
