@@ -134,4 +134,57 @@ def test_geometry_of_duplicate_minima_finds_distance_zero():
     pts[11] = pts[4]
     _, numbers = geometry(np.zeros(10), {"gd": fake_minima(pts)}, pairs=10**6, seed=0)
     assert numbers["geometry_gd_pair_min"] == 0.0 == numbers["geometry_gd_pair_min_all"]
-    assert numbers["geometry_gd_dot_min"] <= 1.0
+    # the duplicates point the same way from the global minimum; the smallest dot product is
+    # that of the two least aligned points, here found by brute force over the Gram matrix
+    units = (pts - 0.0) / np.linalg.norm(pts, axis=-1, keepdims=True)
+    gram = units @ units.T
+    assert gram[4, 11] == pytest.approx(1.0)
+    assert numbers["geometry_gd_dot_min"] == pytest.approx(gram[np.triu_indices(20, 1)].min(), abs=1e-14)
+
+
+def test_geometry_measures_from_a_global_minimum_away_from_the_origin():
+    """Distances and directions are taken from g, not from 0: with g far from the origin, points on
+    a sphere of radius 2 around g are at distance 2 (their norms are about |g|), and two points on
+    opposite sides of g have dot product -1 (seen from 0 they point almost the same way)."""
+    rng = np.random.default_rng(7)
+    dim = 12
+    g = np.full(dim, 5.0) + rng.normal(size=dim)
+    u = rng.normal(size=(10, dim))
+    u /= np.linalg.norm(u, axis=-1, keepdims=True)
+    pts = g + 2.0 * u
+    pts[9] = g - 2.0 * u[0]  # opposite point 0 across g
+    other = g + rng.normal(size=(6, dim)) * np.arange(1, 7)[:, None]  # a second optimizer
+    arrays, numbers = geometry(g, {"gd": fake_minima(pts), "adadelta": fake_minima(other)},
+                               pairs=10**6, seed=0)
+    np.testing.assert_allclose(arrays["gd_global_distance"], 2.0, rtol=1e-12)
+    np.testing.assert_array_equal(arrays["global_min"], g)
+    assert numbers["geometry_gd_global_min"] == pytest.approx(2.0)
+    assert numbers["geometry_gd_global_median"] == pytest.approx(2.0)
+    assert numbers["geometry_gd_global_max"] == pytest.approx(2.0)
+    assert numbers["geometry_gd_dot_min"] == pytest.approx(-1.0)
+    dist_other = np.linalg.norm(other - g, axis=-1)
+    np.testing.assert_allclose(arrays["adadelta_global_distance"], dist_other)
+    assert numbers["geometry_adadelta_global_max"] == pytest.approx(dist_other.max())
+    assert numbers["geometry_adadelta_global_median"] == pytest.approx(np.median(dist_other))
+    # all 45 pairs are used (more asked than exist); their distances are the brute-force ones
+    assert numbers["geometry_gd_pairs_used"] == 45 and numbers["geometry_pairs"] == 10**6
+    idx = arrays["gd_pairs"]
+    np.testing.assert_allclose(arrays["gd_pair_distance"],
+                               np.linalg.norm(pts[idx[:, 0]] - pts[idx[:, 1]], axis=-1))
+    brute = [np.linalg.norm(a - b) for i, a in enumerate(pts) for b in pts[i + 1:]]
+    assert numbers["geometry_gd_pair_min"] == pytest.approx(min(brute))
+    assert numbers["geometry_gd_pair_min_all"] == pytest.approx(min(brute))
+    assert numbers["geometry_gd_pair_max"] == pytest.approx(4.0)  # points 0 and 9: a diameter
+    assert numbers["geometry_gd_pair_median"] == pytest.approx(np.median(brute))
+    # pooled directions: every dot product sampled is the brute-force one of the pooled units
+    units = np.concatenate([(pts - g) / 2.0, (other - g) / dist_other[:, None]])
+    assert numbers["geometry_points"] == 16 and numbers["geometry_dim"] == dim
+    dp = arrays["dot_pairs"]
+    assert len(dp) == 120
+    np.testing.assert_allclose(arrays["dots"], np.einsum("ij,ij->i", units[dp[:, 0]], units[dp[:, 1]]))
+    assert numbers["geometry_dot_median"] == pytest.approx(np.median(arrays["dots"]))
+    assert numbers["geometry_dot_min"] == pytest.approx(-1.0)
+    assert numbers["geometry_excluded"] == 0
+    assert len(arrays["gaussian_dots"]) == len(arrays["gaussian_centre_dots"]) == 120
+    assert numbers["geometry_gaussian_dot_median"] == pytest.approx(np.median(arrays["gaussian_dots"]))
+    assert -1.0 <= numbers["geometry_gaussian_centre_dot_min"] < numbers["geometry_gaussian_dot_min"]
