@@ -16,6 +16,7 @@ from nnlandscape.hessian import (
     polish_report,
     spectrum,
     spectrum_summary,
+    stability_report,
 )
 from nnlandscape.network import forward, mse_np, n_params
 from nnlandscape.symmetry import symmetrize
@@ -29,6 +30,15 @@ def small():
     x = np.linspace(-1, 1, 23)
     y = np.sin(3 * x)
     return rng.normal(size=n_params(N, K)), x, y
+
+
+@pytest.fixture(scope="module")
+def small_fit():
+    """The symmetrized perfect fit of a small (3,2) example and its training data."""
+    ex = Example(n=3, k=2, n1=2, n2=1)
+    p = perfect_fit(ex)
+    x, y, _ = training_data(p, 3, 2, 10)
+    return symmetrize(p, 3, 2).params, x, y, 3, 2
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +197,69 @@ def test_hessian_spectra_polishes_the_first_sampled_minima(small):
     _, none = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 3, 0)
     assert none["hessian_gd_polish_count"] == 0
     assert np.isnan(none["hessian_gd_polish_loss_drop_median"])
+
+
+def heavy_ball_torch(loss, start: np.ndarray, lr: float, momentum: float, steps: int) -> np.ndarray:
+    """``steps`` of torch.optim.SGD with momentum (the trainer's GD) on ``loss`` from ``start``."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr, momentum=momentum)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss(p).backward()
+        opt.step()
+    return p.detach().numpy()
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_stability_bound_against_heavy_ball_on_a_quadratic_with_known_spectrum(momentum):
+    """A rotated quadratic with eigenvalues 0.5, 3, 40 and its minimum away from 0: below
+    2 (1 + m) / 40 heavy-ball (PyTorch's SGD update) converges to it, above it the top direction
+    blows up."""
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    a = q @ np.diag([0.5, 3.0, 40.0]) @ q.T
+    centre = np.array([1.0, -2.0, 0.5])
+
+    def heavy_ball(lr: float, steps: int = 3000) -> np.ndarray:
+        p, buf = centre + rng.normal(size=3), np.zeros(3)
+        for _ in range(steps):
+            buf = momentum * buf + a @ (p - centre)
+            p = p - lr * buf
+            if not np.all(np.abs(p) < 1e6):
+                break
+        return p
+
+    bound = gd_stability_bound(40.0, momentum)
+    assert bound == pytest.approx(2 * (1 + momentum) / 40.0)
+    assert np.abs(heavy_ball(0.97 * bound) - centre).max() < 1e-6
+    assert not np.all(np.abs(heavy_ball(1.03 * bound) - centre) < 1e3)
+
+
+def test_stability_report_on_a_small_perfect_fit(small_fit):
+    """lambda_max is the top of the smoothed Hessian's spectrum at the chosen beta, the bound is
+    2 (1 + m) / lambda_max, and the verdict flips at the bound; heavy-ball on the ReLU loss from a
+    point near the minimum along the top eigenvector returns below the bound and leaves above it."""
+    p, x, y, n, k = small_fit
+    betas, tol = [10.0, 100.0, 1000.0, 10000.0], 1e-3
+    beta, change = choose_beta(p, x, n, k, betas, tol)
+    rep = stability_report(p, x, y, n, k, betas, tol, 0.9, 1e-3)
+    eig = spectrum(p, x, y, n, k, beta)
+    assert rep["beta"] == beta and rep["output_change"] == change < tol
+    assert rep["lambda_max"] == eig[-1] > 0 and rep["lambda_min"] == eig[0]
+    assert rep["gd_lr_bound"] == pytest.approx(2 * 1.9 / eig[-1])
+    assert rep["gd_lr"] == 1e-3
+    bound = rep["gd_lr_bound"]
+    assert stability_report(p, x, y, n, k, betas, tol, 0.9, 0.99 * bound)["gd_lr_stable"] is True
+    assert stability_report(p, x, y, n, k, betas, tol, 0.9, 1.01 * bound)["gd_lr_stable"] is False
+    top = np.linalg.eigh(loss_hessian(p, x, y, n, k, beta))[1][:, -1]
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+
+    def relu_loss(q):
+        return ((forward(q, xt, n, k) - yt) ** 2).mean()
+
+    start = p + 1e-4 * top
+    start_loss = mse_np(start, x, y, n, k)
+    below = heavy_ball_torch(relu_loss, start, 0.9 * bound, 0.9, 200)
+    above = heavy_ball_torch(relu_loss, start, 1.1 * bound, 0.9, 200)
+    assert mse_np(below, x, y, n, k) < 1e-2 * start_loss
+    assert not mse_np(above, x, y, n, k) < 10 * start_loss  # (nan after an overflow also counts)
