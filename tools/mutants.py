@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -73,11 +74,13 @@ def run_module(module: str, tests: list[str], children: int, equivalent: dict[st
     work = prepare(module, tests)
     env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
     mutmut = str(Path(sys.executable).parent / "mutmut")
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(work / "mutmut.log", "w") as log:
         proc = subprocess.run([mutmut, "run", "--max-children", str(children)], cwd=work, env=env,
                               stdout=log, stderr=subprocess.STDOUT, check=False)
     wall = time.monotonic() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     meta = work / "mutants" / "src" / "nnlandscape" / f"{module}.py.meta"
     if proc.returncode != 0 or not meta.exists():
         tail = (work / "mutmut.log").read_text()[-3000:]
@@ -91,7 +94,8 @@ def run_module(module: str, tests: list[str], children: int, equivalent: dict[st
     return {"module": module, "tests": tests, "mutants": len(status), "killed": killed,
             "equivalent": equiv, "survived": survivors,
             "not_checked": sum(s == "not checked" for s in status.values()),
-            "score": killed / counted if counted else float("nan"), "wall_s": round(wall, 1)}
+            "score": killed / counted if counted else float("nan"), "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         summary_path.write_text(json.dumps(summary, indent=2) + "\n")
         print(f"{module:13s} {res['killed']:4d} killed / {res['mutants'] - len(res['equivalent']):4d} "
               f"({len(res['equivalent'])} equivalent left out): {100 * res['score']:5.1f} %  "
-              f"[{res['wall_s']:.0f} s]", flush=True)
+              f"[{res['wall_s']:.0f} s wall, {res['cpu_s']:.0f} CPU-s]", flush=True)
         for name in res["survived"]:
             print(f"    survived: {name}", flush=True)
     return 0
