@@ -142,3 +142,24 @@ def test_basin_numbers(pf):
     assert out["basin_gd_smallest_failed_norm"] == pytest.approx(0.2)
     unstable = basin_numbers(trials, g, 1.0, 10, 1e-6, 1e-4, {"gd_lr": 3e-3, "gd_lr_bound": 2.2e-3})
     assert unstable["basin_gd_lr_stable"] is False
+
+
+def test_distance_to_global_is_zero_for_rescaled_and_permuted_copies(pf):
+    """Rescaled and permuted copies of the perfect fit are the same network: distance 0 after
+    symmetrization, although they lie far from it in raw parameters; a real move is measured."""
+    from nnlandscape.basin import distance_to_global
+    from nnlandscape.symmetry import permute_nodes, rescale_nodes
+
+    g = pf["params_sym"]
+    rng = np.random.default_rng(8)
+    scales = np.exp(rng.uniform(-1.5, 1.5, size=(3, 5, 5)))
+    perms = np.argsort(rng.random(size=(3, 5, 5)), axis=-1)
+    copies = permute_nodes(rescale_nodes(np.stack([pf["params"]] * 3), 5, 5, scales), 5, 5, perms)
+    assert np.linalg.norm(copies - g, axis=-1).min() > 1.0
+    np.testing.assert_allclose(distance_to_global(copies, g, 5, 5), 0.0, atol=1e-7)
+    # a known move of the symmetrized point (a bias shift, which symmetrization keeps in place
+    # up to its rebalancing) is measured as a positive distance of about its size
+    moved = g.copy()
+    moved[-1] += 0.25  # the output bias: no node scaling touches it
+    d = distance_to_global(np.stack([moved, copies[0]]), g, 5, 5)
+    assert d[0] == pytest.approx(0.25, rel=1e-9) and d[1] < 1e-7
