@@ -188,3 +188,81 @@ def test_geometry_measures_from_a_global_minimum_away_from_the_origin():
     assert len(arrays["gaussian_dots"]) == len(arrays["gaussian_centre_dots"]) == 120
     assert numbers["geometry_gaussian_dot_median"] == pytest.approx(np.median(arrays["gaussian_dots"]))
     assert -1.0 <= numbers["geometry_gaussian_centre_dot_min"] < numbers["geometry_gaussian_dot_min"]
+
+
+def test_pair_index_is_exact_for_counts_where_float_square_roots_round():
+    """count = 1.5e9 ((2 count)^2 near the int64 limit): the float estimate of the row can be off by
+    one near row starts; the decoded pairs still equal the exact integer ones (math.isqrt)."""
+    import math
+
+    count = 1_500_000_000
+    rng = np.random.default_rng(9)
+
+    def row_start(i):
+        return i * (2 * count - i - 1) // 2
+
+    def exact(t):
+        # largest i with row_start(i) <= t: solve i^2 - (2c-1) i + 2t >= 0 exactly, then adjust
+        i = ((2 * count - 1) - math.isqrt((2 * count - 1) ** 2 - 8 * t)) // 2
+        while row_start(i) > t:
+            i -= 1
+        while row_start(i + 1) <= t:
+            i += 1
+        return i, t - row_start(i) + i + 1
+
+    rows = [0, 1, 2, count // 3, count - 3, count - 2] + [int(r) for r in rng.integers(0, count - 1, 40)]
+    ts = sorted({t for i in rows for t in (row_start(i) - 1, row_start(i), row_start(i) + 1)
+                 if 0 <= t < count * (count - 1) // 2})
+    got = pair_from_index(np.array(ts, dtype=np.int64), count)
+    assert got.tolist() == [list(exact(t)) for t in ts]
+
+
+def test_small_inputs_and_empty_statistics():
+    from nnlandscape.geometry import live_minima, summary_stat
+
+    assert np.isnan(min_pair_distance(np.ones((1, 3)))) and np.isnan(min_pair_dot(np.ones((1, 3))))
+    two = np.array([[0.0, 0.0], [3.0, 4.0]])
+    assert min_pair_distance(two) == 5.0
+    assert min_pair_dot(np.array([[1.0, 0.0], [0.6, 0.8]])) == pytest.approx(0.6)
+    assert sample_pairs(2, 5, np.random.default_rng(0)).tolist() == [[0, 1]]
+    assert sample_pairs(0, 5, np.random.default_rng(0)).dtype == np.int64
+    assert np.isnan(summary_stat(np.min, np.array([]))) and summary_stat(np.max, np.array([2.0, 7.0])) == 7.0
+    np.testing.assert_allclose(directions(np.array([4.0, 7.0]), np.array([1.0, 3.0])), [0.6, 0.8])
+    # dead / diverged flags stored as 0/1 integers are read as booleans
+    flags = {"dead": np.array([0, 1, 0, 0]), "diverged": np.array([0, 0, 1, 0])}
+    assert live_minima(flags).tolist() == [True, False, False, True]
+
+
+def test_closest_pair_across_and_at_the_edges_of_row_blocks():
+    """1026 points (a last block of two rows): the closest pair is the very last one, then the
+    first one; both are found."""
+    rng = np.random.default_rng(10)
+    pts = rng.normal(size=(1026, 5)) * 10.0
+    pts[1025] = pts[1024] + 1e-3
+    assert min_pair_distance(pts) == pytest.approx(np.linalg.norm(pts[1025] - pts[1024]), rel=1e-9)
+    pts[1025] += 5.0
+    pts[1] = pts[0] + 2e-3
+    assert min_pair_distance(pts) == pytest.approx(np.linalg.norm(pts[1] - pts[0]), rel=1e-9)
+    units = pts / np.linalg.norm(pts, axis=-1, keepdims=True)
+    units[1025] = -units[1024]  # the only antipodal pair, in the last block
+    assert min_pair_dot(units) == pytest.approx(-1.0)
+
+
+def test_gaussian_baseline_of_two_points_by_hand():
+    """count = 2: one reference and two points, drawn first from the generator; the one pair's dot
+    product is computed here from the same draws."""
+    base = gaussian_baseline(2, 7, 10, np.random.default_rng(11))
+    pts = np.random.default_rng(11).standard_normal((3, 7))
+    d = (pts[1:] - pts[0]) / np.linalg.norm(pts[1:] - pts[0], axis=-1, keepdims=True)
+    assert base["reference_sq_norm"] == pytest.approx(pts[0] @ pts[0])
+    assert base["dot_min"] == pytest.approx(d[0] @ d[1])
+    np.testing.assert_allclose(base["dots"], [d[0] @ d[1]])
+    c = pts[1:] / np.linalg.norm(pts[1:], axis=-1, keepdims=True)
+    assert base["centre_dot_min"] == pytest.approx(c[0] @ c[1])
+
+
+def test_geometry_returns_float64_global_minimum():
+    rng = np.random.default_rng(12)
+    g = np.full(6, 2.0, dtype=np.float32)
+    arrays, _ = geometry(g, {"gd": fake_minima(rng.normal(size=(5, 6)))}, pairs=4, seed=0)
+    assert arrays["global_min"].dtype == np.float64
