@@ -107,3 +107,52 @@ def test_spline_part_is_target_minus_sawtooth():
     x = np.linspace(-1, 1, 2001)
     saw = forward_np(perfect_fit(Example(n=2, n1=2, n2=0)), x, 2, 5)
     assert np.allclose(forward_np(perfect_fit(ex), x, 5, 5) - saw, spline_part(ex, x), atol=1e-12)
+
+
+def test_perfect_fit_arrays_hold_the_target_its_data_and_its_symmetrized_params():
+    from nnlandscape.construction import perfect_fit_arrays
+    from nnlandscape.symmetry import symmetrize
+
+    ex = Example(n1=3, n2=2, amplitude=0.5)
+    arr = perfect_fit_arrays(ex, sym_tol=1e-12)
+    assert (int(arr["n"]), int(arr["k"]), int(arr["n1"]), int(arr["n2"])) == (5, 5, 3, 2)
+    assert arr["amplitude"] == 0.5
+    np.testing.assert_array_equal(arr["params"], perfect_fit(ex))
+    np.testing.assert_allclose(arr["params_sym"], symmetrize(perfect_fit(ex), 5, 5, tol=1e-12).params,
+                               rtol=0, atol=1e-14)
+    # the knots include the ends -1 and 1; their values and the training data are the target's
+    assert arr["knots_x"][0] == -1.0 and arr["knots_x"][-1] == 1.0
+    assert len(arr["knots_x"]) == 3**5 - 1 + 1 + 2  # sawtooth breaks, the spline's inner knot, ends
+    np.testing.assert_allclose(arr["knots_y"], target_definition(ex, arr["knots_x"]), atol=1e-12)
+    np.testing.assert_allclose(arr["y_train"], target_definition(ex, arr["x_train"]), atol=1e-12)
+    assert len(arr["x_train"]) == 10 * (len(arr["knots_x"]) - 1) + 1
+    assert np.all(np.isin(arr["knots_x"], arr["x_grid"])) and len(arr["x_grid"]) >= 4001
+    # symmetrization keeps the function: the symmetrized params also fit the target
+    assert mse_np(arr["params_sym"], arr["x_train"], arr["y_train"], 5, 5) < 1e-20
+
+
+def test_example_from_config_and_checks():
+    ex = Example.from_config({"n": 4, "k": 3, "n1": 2, "n2": 2, "amplitude": 0.3, "extra": 1})
+    assert (ex.n, ex.k, ex.n1, ex.n2, ex.amplitude, ex.spline_seed) == (4, 3, 2, 2, 0.3, 1)
+    with pytest.raises(ValueError, match="n1 >= 1 and n2 >= 0, got n1=0, n2=5"):
+        Example(n=5, n1=0, n2=5)
+    with pytest.raises(ValueError, match="points_per_segment must be >= 1, got 0"):
+        Example(points_per_segment=0)
+    Example(n=1, n1=1, n2=0, points_per_segment=1)  # the smallest valid split
+
+
+def test_plot_grid_is_a_sorted_linspace_plus_the_knots():
+    kn = np.array([-0.12345, 0.5, 0.77777])
+    g = plot_grid(kn, 11)
+    expected = np.unique(np.concatenate([np.linspace(-1, 1, 11), kn]))
+    np.testing.assert_array_equal(g, expected)
+    assert len(plot_grid(kn)) == 4001 + 2  # 0.5 lies on the default grid already
+
+
+def test_spline_part_without_a_spline_block_is_zero():
+    from nnlandscape.construction import spline_part
+
+    x = np.linspace(-1, 1, 7)
+    np.testing.assert_array_equal(spline_part(Example(n=2, n1=2, n2=0), x), np.zeros(7))
+    ex = Example(n=6, n1=2, n2=4, spline_seed=3)
+    np.testing.assert_allclose(spline_part(ex, x), spline_definition(x, 4, 1.0, 3), atol=1e-15)
