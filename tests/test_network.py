@@ -81,3 +81,58 @@ def test_knots_of_perfect_fit_match_dense_grid():
     # each grid kink lies next to an extracted knot
     assert np.all(np.min(np.abs(grid_knots[:, None] - kn[None, :]), axis=1) < 2 * (grid[1] - grid[0]))
     assert len(kn) == 33
+
+
+def test_shapes_slices_and_errors():
+    assert layer_shapes(3, 2) == [(3, 1), (3, 3), (1, 3)]
+    assert layer_shapes(2, 1) == [(2, 1), (1, 2)]
+    with pytest.raises(ValueError, match="n >= 1 and k >= 1, got n=0, k=2"):
+        layer_shapes(0, 2)
+    with pytest.raises(ValueError, match="got n=2, k=0"):
+        layer_shapes(2, 0)
+    from nnlandscape.network import layer_slices
+
+    sl = layer_slices(3, 2)
+    assert [(w.start, w.stop, b.start, b.stop) for w, b in sl] == [(0, 3, 3, 6), (6, 15, 15, 18),
+                                                                  (18, 21, 21, 22)]
+    assert n_params(3, 2) == 22 and n_params(1, 1) == 4
+
+
+def test_flatten_of_torch_layers_and_mse_of_a_known_network():
+    """A (1,1) network relu(2x - 1) * 3 + 0.5 by hand: outputs and losses against known values."""
+    from nnlandscape.network import mse, mse_np
+
+    p = np.array([2.0, -1.0, 3.0, 0.5])  # W1, b1, W2, b2
+    layers = unflatten(torch.as_tensor(p), 1, 1)
+    assert torch.equal(flatten(layers), torch.as_tensor(p))
+    x = np.array([-1.0, 0.0, 0.5, 1.0])
+    np.testing.assert_allclose(forward_np(p, x, 1, 1), [0.5, 0.5, 0.5, 3.5])
+    y = np.array([0.5, 1.5, 0.5, 1.5])
+    assert mse_np(p, x, y, 1, 1) == pytest.approx((0 + 1 + 0 + 4) / 4)
+    batch = np.stack([p, p * [1, 1, 0, 1]])
+    np.testing.assert_allclose(mse_np(batch, x, y, 1, 1), [1.25, (0 + 1 + 0 + 1) / 4])
+    got = mse(torch.as_tensor(batch), torch.as_tensor(x), torch.as_tensor(y), 1, 1)
+    np.testing.assert_allclose(got.numpy(), [1.25, 0.5])
+    # a custom activation is used in every hidden layer (identity: the network is affine)
+    lin = forward(torch.as_tensor(p), torch.as_tensor(x), 1, 1, activation=lambda z: z)
+    np.testing.assert_allclose(lin.numpy(), 3 * (2 * x - 1) + 0.5)
+
+
+def test_knots_of_a_hand_made_network_on_other_intervals():
+    """relu(x - 0.3) - relu(x + 0.4) + relu(2 - 5x) as a (3,1) network: knots at -0.4, 0.3, 0.4."""
+    w1, b1 = np.array([1.0, 1.0, -5.0]), np.array([-0.3, 0.4, 2.0])
+    w2, b2 = np.array([1.0, -1.0, 1.0]), np.array([0.0])
+    p = np.concatenate([w1, b1, w2, b2])
+    np.testing.assert_allclose(knots(p, 3, 1), [-0.4, 0.3, 0.4], atol=1e-15)
+    np.testing.assert_allclose(knots(p, 3, 1, lo=0.0, hi=2.0), [0.3, 0.4], atol=1e-15)
+    np.testing.assert_allclose(knots(p, 3, 1, lo=-3.0, hi=-0.1), [-0.4], atol=1e-15)
+    # a breakpoint of a node whose output weight is 0 is no knot (the slope does not change)
+    p0 = p.copy()
+    p0[6] = 0.0
+    np.testing.assert_allclose(knots(p0, 3, 1), [-0.4, 0.4], atol=1e-15)
+    # two layers: relu(relu(x) - 0.5) has a knot at 0 and one at 0.5 (found through layer 2)
+    deep = np.concatenate([[1.0], [0.0], [1.0], [-0.5], [1.0], [0.0]])
+    np.testing.assert_allclose(knots(deep, 1, 2), [0.5], atol=1e-15)  # relu(x) - 0.5 < 0 at 0
+    # relu(0.5 - relu(x)): 0.5, then falling, then 0: knots at 0 and 0.5
+    deep = np.array([1.0, 0.0, -1.0, 0.5, 1.0, 0.0])
+    np.testing.assert_allclose(knots(deep, 1, 2), [0.0, 0.5], atol=1e-15)
