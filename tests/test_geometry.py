@@ -72,7 +72,7 @@ def test_dot_products_of_known_configurations():
 
 
 def test_direction_of_a_point_at_the_origin_is_an_error():
-    with pytest.raises(ValueError, match="origin"):
+    with pytest.raises(ValueError, match="^a point coincides with the origin: its direction is undefined$"):
         directions(np.zeros((2, 3)), np.zeros(3))
 
 
@@ -264,5 +264,11 @@ def test_gaussian_baseline_of_two_points_by_hand():
 def test_geometry_returns_float64_global_minimum():
     rng = np.random.default_rng(12)
     g = np.full(6, 2.0, dtype=np.float32)
-    arrays, _ = geometry(g, {"gd": fake_minima(rng.normal(size=(5, 6)))}, pairs=4, seed=0)
+    pts = (rng.normal(size=(5, 6)) * 1e3).astype(np.float32) + np.float32(1e-3)
+    arrays, _ = geometry(g, {"gd": fake_minima(pts)}, pairs=10, seed=0)
     assert arrays["global_min"].dtype == np.float64
+    # float32 input is widened before any arithmetic: distances as exact as float64 allows
+    p64 = pts.astype(np.float64)
+    idx = arrays["gd_pairs"]
+    np.testing.assert_allclose(arrays["gd_pair_distance"],
+                               np.linalg.norm(p64[idx[:, 0]] - p64[idx[:, 1]], axis=-1), rtol=1e-14)
