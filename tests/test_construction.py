@@ -156,3 +156,14 @@ def test_spline_part_without_a_spline_block_is_zero():
     np.testing.assert_array_equal(spline_part(Example(n=2, n1=2, n2=0), x), np.zeros(7))
     ex = Example(n=6, n1=2, n2=4, spline_seed=3)
     np.testing.assert_allclose(spline_part(ex, x), spline_definition(x, 4, 1.0, 3), atol=1e-15)
+
+
+def test_spline_heights_by_definition():
+    from nnlandscape.construction import spline_heights
+
+    t, h = spline_heights(3, 2.0, 5)
+    np.testing.assert_allclose(t, [-1.0, -1.0 / 3.0, 1.0 / 3.0, 1.0], atol=1e-15)
+    z = np.random.default_rng(5).normal(0.0, 2.0, size=3)
+    np.testing.assert_allclose(h, [0.0, z[1] - z[0], z[2] - z[0], 0.0], atol=1e-15)
+    t0, h0 = spline_heights(0, 1.0, 1)  # no spline block: one height, 0
+    assert h0.tolist() == [0.0] and len(t0) == 1

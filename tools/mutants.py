@@ -119,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{module:13s} {res['killed']:4d} killed / {res['mutants'] - len(res['equivalent']):4d} "
               f"({len(res['equivalent'])} equivalent left out): {100 * res['score']:5.1f} %  "
               f"[{res['wall_s']:.0f} s wall, {res['cpu_s']:.0f} CPU-s]", flush=True)
-        for name in res["survived"]:
+        for name in res["survived"][:20]:
             print(f"    survived: {name}", flush=True)
+        if len(res["survived"]) > 20:
+            print(f"    ... {len(res['survived']) - 20} more in {summary_path}", flush=True)
     return 0
 
 
