@@ -168,3 +168,47 @@ def test_running_out_of_sweeps_is_reported(nets):
 def test_group_action_rejects_non_positive_scales(nets):
     with pytest.raises(ValueError, match="positive"):
         rescale_nodes(nets[0], N, K, -np.ones((K, N)))
+
+
+def test_group_action_by_hand_on_a_two_node_network():
+    """(2,1) network, params [W1 (2), b1 (2), W2 (2), b2]: the scalings and the permutation act
+    exactly as defined on each entry."""
+    p = np.array([1.0, -2.0, 0.5, 3.0, 4.0, -6.0, 0.25])
+    scaled = rescale_nodes(p, 2, 1, np.array([[2.0, 0.5]]))
+    np.testing.assert_allclose(scaled, [2.0, -1.0, 1.0, 1.5, 2.0, -12.0, 0.25])
+    swapped = permute_nodes(p, 2, 1, np.array([[1, 0]]))
+    np.testing.assert_array_equal(swapped, [-2.0, 1.0, 3.0, 0.5, -6.0, 4.0, 0.25])
+    with pytest.raises(ValueError, match="positive"):
+        rescale_nodes(p, 2, 1, np.array([[1.0, 0.0]]))
+
+
+def test_symmetrize_a_single_node_by_hand():
+    """(1,1) network y = w2 relu(w1 x + b1) + b2: balanced when c^2 (w1^2 + b1^2) = w2^2 / c^2,
+    i.e. c = (w2^2 / (w1^2 + b1^2))^(1/4); a node without outgoing weight is dead and kept as is."""
+    w1, b1, w2, b2 = 3.0, 4.0, 100.0, -1.0
+    c = (w2**2 / (w1**2 + b1**2)) ** 0.25
+    sym = symmetrize(np.array([w1, b1, w2, b2]), 1, 1, tol=1e-14)
+    np.testing.assert_allclose(sym.params, [w1 * c, b1 * c, w2 / c, b2], rtol=1e-12)
+    assert int(sym.dead_nodes) == 0 and sym.converged
+    dead = symmetrize(np.array([w1, b1, 0.0, b2]), 1, 1)
+    np.testing.assert_array_equal(dead.params, [w1, b1, 0.0, b2])
+    assert int(dead.dead_nodes) == 1 and dead.sweeps == 1
+
+
+def test_nodes_with_equal_incoming_norm_are_ordered_by_bias():
+    """Two balanced nodes with in = out = 25: the one with the smaller bias comes first."""
+    p = np.array([3.0, 4.0, 4.0, 3.0, 5.0, 5.0, 0.0])  # W1 = (3, 4), b1 = (4, 3), W2 = (5, 5)
+    sym = symmetrize(p, 2, 1)
+    np.testing.assert_allclose(sym.params, [4.0, 3.0, 3.0, 4.0, 5.0, 5.0, 0.0], rtol=1e-15)
+    heavier = np.array([3.0, 1.0, 4.0, 0.0, 5.0, 1.0, 0.0])  # in: 25 and 1; out: 25 and 1
+    np.testing.assert_allclose(symmetrize(heavier, 2, 1).params, [1.0, 3.0, 0.0, 4.0, 1.0, 5.0, 0.0])
+
+
+def test_sweep_count_and_max_sweeps():
+    nets = random_networks(4, seed=9)
+    full = symmetrize(nets, N, K, tol=1e-12)
+    assert full.converged and 2 < full.sweeps < 10000
+    cut = symmetrize(nets, N, K, tol=1e-12, max_sweeps=full.sweeps - 1)
+    assert cut.sweeps == full.sweeps - 1 and not cut.converged
+    assert symmetrize(nets, N, K, tol=1e-12, max_sweeps=full.sweeps).converged
+    assert energy(np.array([[3.0, 4.0], [1.0, 0.0]])).tolist() == [25.0, 1.0]
