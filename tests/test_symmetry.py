@@ -212,3 +212,28 @@ def test_sweep_count_and_max_sweeps():
     assert cut.sweeps == full.sweeps - 1 and not cut.converged
     assert symmetrize(nets, N, K, tol=1e-12, max_sweeps=full.sweeps).converged
     assert energy(np.array([[3.0, 4.0], [1.0, 0.0]])).tolist() == [25.0, 1.0]
+
+
+def test_float32_input_is_computed_in_float64():
+    """A float32 network is widened before any arithmetic: the same result as its float64 copy."""
+    p32 = random_networks(3, seed=11).astype(np.float32)
+    p64 = p32.astype(np.float64)
+    sym32, sym64 = symmetrize(p32, N, K), symmetrize(p64, N, K)
+    assert sym32.params.dtype == np.float64 and sym32.dead_nodes.dtype == np.int64
+    np.testing.assert_array_equal(sym32.params, sym64.params)
+    rng = np.random.default_rng(12)
+    scales, perms = random_group_element(rng, 3)
+    for moved32, moved64 in [(rescale_nodes(p32, N, K, scales), rescale_nodes(p64, N, K, scales)),
+                             (permute_nodes(p32, N, K, perms), permute_nodes(p64, N, K, perms))]:
+        assert moved32.dtype == np.float64
+        np.testing.assert_array_equal(moved32, moved64)
+    assert energy(p32).dtype == np.float64
+    np.testing.assert_array_equal(energy(p32), (p64**2).sum(-1))
+
+
+def test_zero_sweeps_and_the_scale_error_message():
+    nets = random_networks(2, seed=13)
+    none = symmetrize(nets, N, K, max_sweeps=0)
+    assert none.sweeps == 0 and not none.converged
+    with pytest.raises(ValueError, match="^node scales must be positive$"):
+        rescale_nodes(nets[0], N, K, np.zeros((K, N)))
