@@ -129,6 +129,9 @@ def test_perfect_fit_arrays_hold_the_target_its_data_and_its_symmetrized_params(
     assert np.all(np.isin(arr["knots_x"], arr["x_grid"])) and len(arr["x_grid"]) >= 4001
     # symmetrization keeps the function: the symmetrized params also fit the target
     assert mse_np(arr["params_sym"], arr["x_train"], arr["y_train"], 5, 5) < 1e-20
+    # the default balance tolerance is tight: every node balanced to 1e-9
+    default = perfect_fit_arrays(ex)["params_sym"]
+    np.testing.assert_allclose(default, arr["params_sym"], rtol=0, atol=1e-8)
 
 
 def test_example_from_config_and_checks():
@@ -153,7 +156,8 @@ def test_spline_part_without_a_spline_block_is_zero():
     from nnlandscape.construction import spline_part
 
     x = np.linspace(-1, 1, 7)
-    np.testing.assert_array_equal(spline_part(Example(n=2, n1=2, n2=0), x), np.zeros(7))
+    none = spline_part(Example(n=2, n1=2, n2=0), np.arange(-3, 4))  # integer input too
+    assert none.shape == (7,) and none.dtype == np.float64 and not none.any()
     ex = Example(n=6, n1=2, n2=4, spline_seed=3)
     np.testing.assert_allclose(spline_part(ex, x), spline_definition(x, 4, 1.0, 3), atol=1e-15)
 
