@@ -263,3 +263,34 @@ def test_stability_report_on_a_small_perfect_fit(small_fit):
     above = heavy_ball_torch(relu_loss, start, 1.1 * bound, 0.9, 200)
     assert mse_np(below, x, y, n, k) < 1e-2 * start_loss
     assert not mse_np(above, x, y, n, k) < 10 * start_loss  # (nan after an overflow also counts)
+
+
+def test_hessian_spectra_arrays_and_numbers_are_those_of_the_sampled_points(small):
+    """Every per-minimum array is the quantity at the sampled index, computed here directly."""
+    p, x, y = small
+    rng = np.random.default_rng(5)
+    pts = p + 0.2 * rng.normal(size=(5, len(p)))
+    losses = np.array([0.5, 0.4, 0.3, 0.2, 0.1])
+    minima = {"gd": {"params_sym": pts, "loss": losses, "dead": np.zeros(5, bool),
+                     "diverged": np.zeros(5, bool)}}
+    arrays, numbers = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 3, 7, small=1e-3)
+    beta = 1.0
+    idx = arrays["index_gd"]
+    assert len(idx) == 3 and np.all(np.diff(idx) > 0)
+    np.testing.assert_array_equal(arrays["loss_gd"], losses[idx])
+    grads = [np.linalg.norm(loss_gradient(q, x, y, N, K, beta)) for q in pts[idx]]
+    np.testing.assert_allclose(arrays["grad_norm_gd"], grads, rtol=1e-12)
+    changes = [output_change(q, x, N, K, beta) for q in pts[idx]]
+    np.testing.assert_allclose(arrays["output_change_gd"], changes, rtol=1e-12)
+    assert numbers["hessian_minima_output_change_max"] == pytest.approx(max(changes))
+    assert numbers["hessian_gd_grad_norm_median"] == pytest.approx(np.median(grads))
+    np.testing.assert_allclose(arrays["eig_global"], spectrum(p, x, y, N, K, beta))
+    assert arrays["small"] == 1e-3 and numbers["hessian_small"] == 1e-3
+    assert numbers["hessian_beta"] == 1.0 and numbers["hessian_output_change"] == pytest.approx(
+        output_change(p, x, N, K, 1.0))
+    g = np.linalg.norm(loss_gradient(p, x, y, N, K, beta))
+    assert numbers["hessian_global_grad_norm"] == pytest.approx(g) == float(arrays["grad_norm_global"])
+    summary = spectrum_summary(arrays["eig_gd"], 1e-3)
+    for key, value in summary.items():
+        assert numbers[f"hessian_gd_{key}"] == pytest.approx(value)
+    assert numbers["hessian_global_eig_min"] == arrays["eig_global"][0]
