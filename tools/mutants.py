@@ -98,14 +98,33 @@ def run_module(module: str, tests: list[str], children: int, equivalent: dict[st
             "cpu_s": round(cpu, 1)}
 
 
+def report(summary: dict, equivalent: dict[str, str]) -> str:
+    """Markdown table of the recorded runs, scored against the current list of equivalent mutants."""
+    rows = ["| module | mutants | killed | equivalent | survived | score | run (UTC) | wall / CPU |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for module, res in summary.items():
+        left = sorted(set(res["survived"]) | set(res["equivalent"]))
+        equiv = [n for n in left if n in equivalent]
+        counted = res["mutants"] - len(equiv)
+        rows.append(f"| {module} | {res['mutants']} | {res['killed']} | {len(equiv)} | "
+                    f"{len(left) - len(equiv)} | {100 * res['killed'] / counted:.1f} % | {res['date']} | "
+                    f"{res['wall_s']:.0f} s / {res.get('cpu_s', float('nan')):.0f} s |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the modules named (default: all in the table), print the scores, write summary.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: every one in the table)")
     parser.add_argument("--table", type=Path, default=ROOT / "tools" / "mutants.toml")
     parser.add_argument("--children", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--report", action="store_true",
+                        help="only print the recorded scores (build/mutants/summary.json) as a table")
     args = parser.parse_args(argv)
     table, equivalent = load_table(args.table)
+    if args.report:
+        print(report(json.loads((BUILD / "summary.json").read_text()), equivalent))
+        return 0
     unknown = [m for m in args.modules if m not in table]
     if unknown:
         raise SystemExit(f"not in {args.table}: {unknown}; known: {sorted(table)}")
