@@ -136,3 +136,23 @@ def test_knots_of_a_hand_made_network_on_other_intervals():
     # relu(0.5 - relu(x)): 0.5, then falling, then 0: knots at 0 and 0.5
     deep = np.array([1.0, 0.0, -1.0, 0.5, 1.0, 0.0])
     np.testing.assert_allclose(knots(deep, 1, 2), [0.0, 0.5], atol=1e-15)
+
+
+def test_knots_do_not_depend_on_the_output_scale():
+    """Multiplying the output layer by 1e-12 or 1e12 scales every slope alike: the same knots (the
+    slope-change test is relative to the largest slope), and a constant network has none."""
+    p = perfect_fit(Example())
+    kn = knots(p, 5, 5)
+    for factor in (1e-12, 1e12):
+        q = p.copy()
+        w, b = unflatten(q, 5, 5)[-1]
+        w *= factor
+        np.testing.assert_array_equal(knots(q, 5, 5), kn)
+    flat = p.copy()
+    unflatten(flat, 5, 5)[-1][0][...] = 0.0
+    assert knots(flat, 5, 5).size == 0
+
+
+def test_unflatten_error_names_both_sizes():
+    with pytest.raises(ValueError, match=r"^params have 135 entries, an \(5,5\) network has 136$"):
+        unflatten(np.zeros(135), 5, 5)
