@@ -163,3 +163,55 @@ def test_distance_to_global_is_zero_for_rescaled_and_permuted_copies(pf):
     moved[-1] += 0.25  # the output bias: no node scaling touches it
     d = distance_to_global(np.stack([moved, copies[0]]), g, 5, 5)
     assert d[0] == pytest.approx(0.25, rel=1e-9) and d[1] < 1e-7
+
+
+def test_basin_numbers_every_key_by_hand():
+    """Ten trials with known noise norms, losses and distances: every number computed by hand."""
+    g = np.array([3.0, 4.0])  # norm 5
+    norms = np.array([0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95])
+    loss = np.array([1e-9, 1e-8, 5e-5, 1e-9, 1e-2, 5e-5, 1e-2, 1e-2, np.inf, 1e-2])  # inf: diverged
+    dist = np.arange(10.0)
+    trials = {"gd": {"noise_norm": norms, "loss": loss, "dist_to_global": dist}}
+    out = basin_numbers(trials, g, 1.0, 5, 1e-6, 1e-4, {"gd_lr": 1e-3, "gd_lr_bound": 4e-3})
+    assert out["basin_global_norm"] == 5.0 and out["basin_r_max"] == 1.0
+    assert out["basin_r_max_relative"] == pytest.approx(0.2)
+    assert out["basin_bins"] == 5 and out["basin_threshold"] == 1e-6 and out["basin_near_threshold"] == 1e-4
+    assert out["basin_gd_lr_over_bound"] == pytest.approx(0.25) and out["basin_gd_lr_stable"] is True
+    assert out["basin_gd_trials"] == 10 and out["basin_gd_returned"] == 3  # trials 0, 1, 3
+    assert out["basin_gd_returned_fraction"] == pytest.approx(0.3)
+    # bins of width 0.2: returned shares 1, 1/2, 0, 0, 0 -> radius 0.4 (majority: >= 1/2)
+    assert out["basin_gd_return_radius"] == pytest.approx(0.4)
+    assert out["basin_gd_return_radius_relative"] == pytest.approx(0.08)
+    assert out["basin_gd_largest_returned_norm"] == 0.35
+    assert out["basin_gd_smallest_failed_norm"] == 0.25
+    assert out["basin_gd_loss_best"] == 1e-9
+    assert out["basin_gd_loss_median"] == pytest.approx((5e-5 + 1e-2) / 2)
+    assert out["basin_gd_dist_returned_median"] == 1.0  # distances 0, 1, 3
+    # near (loss < 1e-4): trials 0-3 and 5 -> shares 1, 1, 1/2, 0, 0 -> radius 0.6
+    assert out["basin_gd_near_fraction"] == pytest.approx(0.5)
+    assert out["basin_gd_near_radius"] == pytest.approx(0.6)
+    assert out["basin_gd_near_radius_relative"] == pytest.approx(0.12)
+    edges, count, share = return_share_by_bin(norms, returned(loss, 1e-6), 1.0, 5)
+    np.testing.assert_allclose(edges, [0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    assert count.tolist() == [2, 2, 2, 2, 2]
+    np.testing.assert_allclose(share, [1.0, 0.5, 0.0, 0.0, 0.0])
+    # a norm exactly on an edge goes to the bin above it; r_max itself to the last bin
+    _, count, _ = return_share_by_bin(np.array([0.0, 0.2, 1.0]), np.ones(3, bool), 1.0, 5)
+    assert count.tolist() == [1, 1, 0, 0, 1]
+    empty = basin_numbers({"gd": {"noise_norm": np.zeros(0), "loss": np.zeros(0),
+                                  "dist_to_global": np.zeros(0)}}, g, 1.0, 5, 1e-6, 1e-4,
+                          {"gd_lr": 5e-3, "gd_lr_bound": 4e-3})
+    assert empty["basin_gd_trials"] == 0 and np.isnan(empty["basin_gd_returned_fraction"])
+    assert empty["basin_gd_largest_returned_norm"] == 0.0 and np.isnan(empty["basin_gd_smallest_failed_norm"])
+    assert empty["basin_gd_lr_stable"] is False
+
+
+def test_basin_spec_from_config_and_trial_ranges():
+    basin = {"trials": 10, "batch_size": 4, "steps": 7, "r_max": 0.5, "seed": 9}
+    s = BasinSpec.from_config(basin, "gd", {"lr": 2e-3, "momentum": 0.8}, 2, dtype="float64",
+                              trace_points=3)
+    assert (s.trials, s.batch_size, s.steps, s.r_max, s.seed, s.dtype, s.trace_points) == \
+        (10, 4, 7, 0.5, 9, "float64", 3)
+    assert s.optimizer.name == "gd" and s.optimizer.lr == 2e-3
+    assert list(s.trial_indices) == [8, 9]  # the last batch is short
+    assert list(BasinSpec.from_config(basin, "gd", {"lr": 1e-3}, 0).trial_indices) == [0, 1, 2, 3]
