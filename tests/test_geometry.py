@@ -293,3 +293,45 @@ def test_settled_geometry_reports_settled_and_certified_points_apart():
     assert np.isnan(numbers["geometry_certified_adadelta_pair_median"])  # one certified point
     assert numbers["geometry_settled_dot_min"] == pytest.approx(0.0)  # orthogonal directions from g
     assert "geometry_gd_pair_median" in numbers and "settled_gd_pair_distance" in arrays
+
+
+def test_integer_flags_and_fits_both_dead_and_diverged():
+    """0/1 integer flags select the same live fits as booleans (not as fancy indices), and a fit
+    that is dead and diverged counts as dead only."""
+    rng = np.random.default_rng(14)
+    pts = rng.normal(size=(6, 4)) + 3.0
+    as_int = {"params_sym": pts, "dead": np.array([0, 1, 0, 0, 1, 0]),
+              "diverged": np.array([0, 0, 1, 0, 1, 0])}
+    arrays, numbers = geometry(np.zeros(4), {"gd": as_int}, pairs=100, seed=0)
+    np.testing.assert_array_equal(arrays["gd_live_index"], [0, 3, 5])
+    np.testing.assert_allclose(arrays["gd_global_distance"], np.linalg.norm(pts[[0, 3, 5]], axis=-1))
+    assert numbers["geometry_gd_dead"] == 2 and numbers["geometry_gd_diverged"] == 1
+    assert numbers["geometry_excluded"] == 3
+
+
+def test_settled_geometry_is_geometry_of_each_point_set():
+    """The end points' part equals geometry() of them; the settled and certified parts equal
+    geometry() of those points (same seed), under prefixed keys, without dead/diverged counts."""
+    from nnlandscape.geometry import settled_geometry
+
+    rng = np.random.default_rng(15)
+    g = np.full(5, -2.0)
+    raw = {"gd": fake_minima(g + rng.normal(size=(8, 5)), dead=np.arange(8) == 1)}
+    settled = {"gd": {"params_sym": g + rng.normal(size=(7, 5)) * 2.0}}
+    ok = {"gd": np.array([True, False, True, True, False, True, True])}
+    arrays, numbers = settled_geometry(g, raw, settled, ok, pairs=6, seed=4)
+    a0, n0 = geometry(g, raw, 6, 4)
+    a1, n1 = geometry(g, {"gd": fake_minima(settled["gd"]["params_sym"])}, 6, 4)
+    a2, n2 = geometry(g, {"gd": fake_minima(settled["gd"]["params_sym"][ok["gd"]])}, 6, 4)
+    np.testing.assert_array_equal(arrays["gd_pairs"], a0["gd_pairs"])
+    np.testing.assert_array_equal(arrays["global_min"], g)
+    assert "settled_global_min" not in arrays and "certified_global_min" not in arrays
+    for prefix, ref_arrays, ref_numbers in (("settled", a1, n1), ("certified", a2, n2)):
+        np.testing.assert_array_equal(arrays[f"{prefix}_gd_pairs"], ref_arrays["gd_pairs"])
+        np.testing.assert_array_equal(arrays[f"{prefix}_dots"], ref_arrays["dots"])
+        for key in ("gd_pair_median", "gd_global_max", "dot_min", "points"):
+            assert numbers[f"geometry_{prefix}_{key}"] == ref_numbers[f"geometry_{key}"]
+        for key in ("gd_dead", "gd_diverged", "excluded"):
+            assert f"geometry_{prefix}_{key}" not in numbers
+    assert numbers["geometry_gd_dead"] == 1
+    assert numbers["geometry_gd_pair_median"] == n0["geometry_gd_pair_median"]
