@@ -156,3 +156,26 @@ def test_knots_do_not_depend_on_the_output_scale():
 def test_unflatten_error_names_both_sizes():
     with pytest.raises(ValueError, match=r"^params have 135 entries, an \(5,5\) network has 136$"):
         unflatten(np.zeros(135), 5, 5)
+
+
+def test_batched_torch_flatten_float32_widening_and_mse_options():
+    """flatten keeps the batch axis for torch tensors; forward_np widens float32 input to float64
+    before computing; mse uses the given activation, for one network or a batch."""
+    from nnlandscape.network import mse
+
+    rng = np.random.default_rng(3)
+    batch = rng.normal(size=(4, n_params(3, 2)))
+    tb = torch.as_tensor(batch)
+    assert flatten(unflatten(tb, 3, 2)).shape == (4, n_params(3, 2))
+    assert torch.equal(flatten(unflatten(tb, 3, 2)), tb)
+    x = np.linspace(-1, 1, 9)
+    p32, x32 = batch[0].astype(np.float32), x.astype(np.float32)
+    out = forward_np(p32, x32, 3, 2)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, forward_np(p32.astype(np.float64), x32.astype(np.float64), 3, 2))
+    y = torch.as_tensor(np.sin(x))
+    ident = lambda z: z  # noqa: E731
+    single = mse(torch.as_tensor(batch[0]), torch.as_tensor(x), y, 3, 2, activation=ident)
+    affine = forward(torch.as_tensor(batch[0]), torch.as_tensor(x), 3, 2, activation=ident)
+    assert single.dim() == 0 and float(single) == pytest.approx(float(((affine - y) ** 2).mean()))
+    assert float(single) != pytest.approx(float(mse(torch.as_tensor(batch[0]), torch.as_tensor(x), y, 3, 2)))
