@@ -48,7 +48,7 @@ rule settle_budget:
         steps=r"\d+",
     conda:
         SCIENCE_ENV
-    threads: 2
+    threads: 1
     params:
         settle=config["settle"],
     script:

@@ -56,7 +56,7 @@ def levenberg_marquardt(residual_fn: ResidualFn, loss_fn: LossFn, params: np.nda
     caller minimizing a smoothed loss can return the best point of the original one.
     """
     p = torch.as_tensor(np.array(params, dtype=np.float64, ndmin=2))
-    keep_fn = keep_fn or loss_fn
+    keep_fn = keep_fn or loss_fn  # the same function: its value is reused, not recomputed
     mu = torch.full((p.shape[0],), float(damping), dtype=p.dtype)
     loss = loss_fn(p)
     best, best_loss = p.clone(), keep_fn(p)
@@ -81,7 +81,7 @@ def levenberg_marquardt(residual_fn: ResidualFn, loss_fn: LossFn, params: np.nda
         loss = torch.where(better, trial_loss, loss)
         steps += better.to(torch.int64)
         mu = torch.where(better, mu / 3.0, mu * 4.0).clamp(damping_min, damping_max)
-        kept = keep_fn(p)
+        kept = loss if keep_fn is loss_fn else keep_fn(p)
         lower = kept < best_loss
         best = torch.where(lower[:, None], p, best)
         best_loss = torch.where(lower, kept, best_loss)

@@ -211,7 +211,9 @@ def certify(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, cf
             rng: np.random.Generator, stationarity: float) -> Certificate:
     """Classify one point with :func:`nnlandscape.nonsmooth.classify`.
 
-    ``stationarity`` is its rho_eps. Off kinks the exact ReLU Hessian of its region is used; on
+    ``stationarity`` is its rho_eps; a point that is not stationary is not certified and gets no
+    Hessian (its curvature is reported by :func:`nnlandscape.hessian.relu_spectra`). Off kinks the
+    exact ReLU Hessian of its region is used; on
     kinks, the pieces that adjoin there: the pattern at params and, for up to ``cfg.pieces - 1``
     kinks, that pattern with the kink's unit switched on at its point. The n k rescaling
     directions are set aside as known flat directions.
@@ -219,6 +221,8 @@ def certify(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, cf
     p = np.asarray(params, np.float64)
     mask = kink_mask(p, x, n, k, cfg.kink_tol)[0]
     kinks = int(mask.any(-1).any(0).sum())  # training points on at least one live breakpoint
+    if not stationarity < cfg.stationarity_tol:  # not stationary: no minimum, no Hessian needed
+        return Certificate(NOT_CERTIFIED, stationarity, kinks, -1, float("nan"), None)
     z_on = preactivations(p, x, n, k)[0] > 0
     patterns = [z_on]
     for li, i, j in np.argwhere(mask)[: max(cfg.pieces - 1, 0)]:
