@@ -12,12 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from .config import shard_range
 from .io import load_npz
 from .symmetry import symmetrize
-from .train import OptimizerConfig, train
+from .trainspec import OptimizerConfig
 
 BATCH_ARRAYS = {"noise_norm": 1, "loss": 1, "params": 2, "dist_to_global": 1, "trial_index": 1,
                 "diverged": 1, "start_loss": 1}
@@ -81,6 +80,10 @@ def distance_to_global(params: np.ndarray, global_sym: np.ndarray, n: int, k: in
 def _train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, spec: BasinSpec,
            device: str, backend: str, threads: int | None):
     """Retrain with the project's batched trainer (the dispatcher picks the backend)."""
+    import torch  # lazy: the join and numbers jobs import this module without training
+
+    from .train import train
+
     return train(params0, x, y, n, k, spec.optimizer, spec.steps, dtype=getattr(torch, spec.dtype),
                  device=device, trace_points=spec.trace_points, backend=backend, threads=threads)
 

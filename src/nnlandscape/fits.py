@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .config import shard_range
 from .io import load_npz
 from .network import forward_np
 from .symmetry import symmetrize
-from .train import EarlyStop, OptimizerConfig, fit_seed, init_params, resolve_device, train
+from .trainspec import EarlyStop, OptimizerConfig, fit_seed, init_params
 
 SHARD_ARRAYS = {"params": 2, "loss": 1, "init_seed": 1, "diverged": 1, "steps": 0, "loss_trace": 2,
                 "trace_steps": 1, "steps_run": 1}
@@ -51,6 +50,10 @@ class ShardSpec:
 def train_shard(spec: ShardSpec, x: np.ndarray, y: np.ndarray, device: str = "cpu",
                 backend: str = "auto", threads: int | None = None) -> dict[str, np.ndarray]:
     """Train the fits of one shard on (x, y) and return its arrays (``outputs.md`` layout)."""
+    import torch  # lazy: joins and numbers import this module without training
+
+    from .train import resolve_device, train
+
     fits = shard_range(spec.index, spec.count, spec.shard_size)
     seeds = np.array([fit_seed(spec.seed, spec.example, spec.optimizer.name, i) for i in fits],
                      dtype=np.int64)
