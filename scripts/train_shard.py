@@ -2,6 +2,7 @@
 
 from nnlandscape.fits import ShardSpec, train_shard
 from nnlandscape.io import load_npz, save_npz
+from nnlandscape.progress import INTERVAL_S
 from nnlandscape.workflow import start
 
 log = start(snakemake)
@@ -13,6 +14,6 @@ spec = ShardSpec.from_config(p.fitset, wc.optimizer, p.hyper, int(wc.shard), see
                              early_stop=p.early_stop)
 log.info("%s", spec)
 arrays = train_shard(spec, data["x_train"], data["y_train"], device=p.device, backend=p.backend,
-                     threads=snakemake.threads)
+                     threads=snakemake.threads, progress_s=INTERVAL_S)
 log.info("%d fits, %d diverged", len(arrays["loss"]), int(arrays["diverged"].sum()))
 save_npz(snakemake.output.shard, **arrays)

@@ -24,12 +24,13 @@ import importlib.util
 import os
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
 from .network import layer_shapes, layer_slices, n_params
+from .progress import Progress
 from .trainspec import EarlyStop, FitResult, OptimizerConfig, final_loss, np_dtype, trace_steps
 
 
@@ -48,6 +49,7 @@ LANES = 16 if AVX512 else 8  # partial sums per gradient entry: one float32 vect
 UNROLL = 4  # points per lane per block: block = UNROLL * LANES points
 CHUNK_BLOCKS = 1 if AVX512 else 4  # blocks per chunk (the scratch stays in L1)
 KERNEL_VERSION = 2
+PROGRESS_CHUNK = 16  # fits per kernel call when progress is logged
 _KERNELS: dict[tuple[int, ...], object] = {}
 
 
@@ -448,13 +450,16 @@ def _n_threads(threads: int | None) -> int:
 
 def train_fast(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
                opt: OptimizerConfig, steps: int, *, dtype="float32", trace_points: int = 100,
-               early_stop: EarlyStop | None = None, threads: int | None = None) -> FitResult:
+               early_stop: EarlyStop | None = None, threads: int | None = None,
+               progress: Progress | None = None) -> FitResult:
     """Numba version of :func:`train_reference` (CPU): same inputs, same :class:`FitResult`.
 
     ``dtype``: float32/float64 (numpy, torch or a name). ``threads``: worker threads
     (default: the CPUs this process may use); results do not depend on it. The kernel of an
     (n, k) network is compiled on first use (about 10-20 s per dtype) and cached on disk
-    (``NNLANDSCAPE_KERNEL_DIR``, default ~/.cache/nnlandscape/kernels).
+    (``NNLANDSCAPE_KERNEL_DIR``, default ~/.cache/nnlandscape/kernels). With ``progress`` the fits
+    run in chunks of about ``PROGRESS_CHUNK`` fits (whole fits, so results do not change) and a line
+    is logged when one is due.
     """
     dt = np_dtype(dtype)
     mod = _kernel(n, k)
@@ -473,15 +478,29 @@ def train_fast(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int
     args = (p0, _pack_data(x, y, dt, mod.BLOCK), _hyper(opt, len(x), dt), opt.name == "adadelta", int(steps),
             tsteps.astype(np.int64), window, rtol, out, trace, diverged, stopped, steps_run)
     workers = min(_n_threads(threads), max(batch, 1))
-    # fits are independent: any split gives the same bits; more pieces than workers balance load
-    edges = np.linspace(0, batch, min(batch, 4 * workers) + 1).astype(int) if batch else [0, 0]
+    # fits are independent: any split gives the same bits; more pieces than workers balance load,
+    # and with progress the pieces are small enough for a steady stream of progress lines
+    pieces = 4 * workers if progress is None else max(4 * workers, -(-batch // PROGRESS_CHUNK))
+    edges = np.linspace(0, batch, min(batch, pieces) + 1).astype(int) if batch else [0, 0]
     ranges = list(zip(edges[:-1], edges[1:], strict=True))
+    done = np.zeros(batch, dtype=bool)
+
+    def run(r: tuple[int, int]) -> tuple[int, int]:
+        mod.train_range(*args, r[0], r[1], mod.L)
+        return r
+
+    def report(r: tuple[int, int]) -> None:
+        done[r[0]:r[1]] = True
+        if progress is not None and progress.due():
+            progress.update(int(done.sum()) * int(steps), trace[done, -1])
+
     if workers == 1:
-        for b0, b1 in ranges:
-            mod.train_range(*args, b0, b1, mod.L)
+        for r in ranges:
+            report(run(r))
     else:  # the kernel releases the GIL (nogil), so Python threads run it in parallel
         with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(lambda r: mod.train_range(*args, r[0], r[1], mod.L), ranges))
+            for future in as_completed([pool.submit(run, r) for r in ranges]):
+                report(future.result())
     if early_stop:
         _fill_after_batch_stop(trace, tsteps, stopped, steps_run)
     final = out.astype(np.float64)

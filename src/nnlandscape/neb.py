@@ -21,7 +21,7 @@ from .network import mse
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
 RELAXERS = ("fire", "descent")  # how the band is relaxed (not the fits' training optimizers)
-#: Arrays of a path file and their dimensions (see ``outputs.md``).
+#: Arrays of a path file and their dimensions (see RESULTS.md).
 PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
                "converged": 0, "iterations": 0, "max_perp_force": 0}
 
@@ -77,7 +77,7 @@ class BandForces:
 
 @dataclass
 class NebResult:
-    """A relaxed band: what a path file records (see ``outputs.md``)."""
+    """A relaxed band: what a path file records (see RESULTS.md)."""
 
     images: np.ndarray  # (I, P)
     energy: np.ndarray  # (I,)

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .network import unflatten
+from .progress import Progress
 from .trainspec import EarlyStop, FitResult, OptimizerConfig, final_loss, np_dtype, trace_steps
 
 
@@ -62,7 +63,8 @@ def _torch_step(p, s1, s2, diverged, active, x, y, n: int, k: int, name: str, lr
 def train_torch(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
                 opt: OptimizerConfig, steps: int, *, dtype=torch.float32,
                 device: str | torch.device = "cuda", trace_points: int = 100,
-                early_stop: EarlyStop | None = None, compile_step: bool | None = None) -> FitResult:
+                early_stop: EarlyStop | None = None, compile_step: bool | None = None,
+                progress: Progress | None = None) -> FitResult:
     """Batched torch trainer for GPUs: same results as :func:`train_reference` up to round-off.
 
     The step is hand-differentiated and functional so ``torch.compile`` can fuse it; the host
@@ -99,6 +101,8 @@ def train_torch(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: in
             ti += 1
         if step == steps:
             break
+        if progress is not None and progress.due():  # a host sync only when a line is due
+            progress.update(step * batch, loss.double().cpu().numpy())
         check = False
         if early_stop is not None:  # same rule as train.StopMonitor, on device
             best = torch.minimum(best, torch.nan_to_num(loss.double(), nan=float("inf")))

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .network import forward
+from .progress import Progress
 from .trainspec import (  # noqa: F401 - re-exported: the trainers' shared names
     INITS,
     OPTIMIZERS,
@@ -66,7 +67,7 @@ class BatchedOptimizer:
 def train_reference(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
                     opt: OptimizerConfig, steps: int, *, dtype: torch.dtype = torch.float32,
                     device: str | torch.device = "cpu", trace_points: int = 100,
-                    early_stop: EarlyStop | None = None) -> FitResult:
+                    early_stop: EarlyStop | None = None, progress: Progress | None = None) -> FitResult:
     """Train B networks at once from ``params0`` (B, P) on (x, y), full batch, ``steps`` steps.
 
     A fit whose loss or params become non-finite is flagged ``diverged`` and frozen at its last
@@ -93,6 +94,8 @@ def train_reference(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k
             ti += 1
         if step == steps:
             break
+        if progress is not None and progress.due():  # a host sync only when a line is due
+            progress.update(step * batch, loss.detach().double().cpu().numpy())
         (grad,) = torch.autograd.grad(loss.sum(), p)
         p = p.detach()
         if monitor is not None:
@@ -144,18 +147,28 @@ def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
           opt: OptimizerConfig, steps: int, *, dtype: torch.dtype = torch.float32,
           device: str | torch.device = "cpu", trace_points: int = 100,
           early_stop: EarlyStop | None = None, backend: str = "auto",
-          threads: int | None = None) -> FitResult:
+          threads: int | None = None, progress: Progress | None = None) -> FitResult:
     """Train B fits with the fastest available trainer; all give :func:`train_reference`'s results.
 
     ``backend``: ``auto`` (CPU: the numba kernel if numba imports and n <= NUMBA_MAX_WIDTH, else the
     reference; CUDA: the
     hand-written torch step, compiled), ``reference``, ``numba`` (CPU only) or ``torch``.
-    ``threads`` sets the CPU worker threads (numba pool, or torch's intra-op threads).
+    ``threads`` sets the CPU worker threads (numba pool, or torch's intra-op threads). ``progress``
+    logs fit-steps done, median loss so far, rate and time left at its interval, and a final line.
     """
+    res = _train(params0, x, y, n, k, opt, steps, dtype=dtype, device=device, trace_points=trace_points,
+                 early_stop=early_stop, backend=backend, threads=threads, progress=progress)
+    if progress is not None:
+        progress.finish(res.loss)
+    return res
+
+
+def _train(params0, x, y, n, k, opt, steps, *, dtype, device, trace_points, early_stop, backend, threads,
+           progress) -> FitResult:
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
-    common = dict(dtype=dtype, trace_points=trace_points, early_stop=early_stop)
+    common = dict(dtype=dtype, trace_points=trace_points, early_stop=early_stop, progress=progress)
     if dev.type == "cuda" and backend == "numba":
         raise ValueError("backend 'numba' runs on CPU only; use device 'cpu' or backend 'auto'")
     if backend == "auto":

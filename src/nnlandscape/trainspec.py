@@ -40,7 +40,7 @@ class OptimizerConfig:
 
 @dataclass
 class FitResult:
-    """Outcome of training a batch of B fits (numpy arrays, see ``outputs.md``)."""
+    """Outcome of training a batch of B fits (numpy arrays, see RESULTS.md)."""
 
     params: np.ndarray  # (B, P) final params (last finite values for diverged fits)
     loss: np.ndarray  # (B,) final training MSE recomputed in float64
