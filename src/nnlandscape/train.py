@@ -7,6 +7,8 @@ the fallback wherever they are unavailable. Each fit's init is a pure function o
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import torch
 
@@ -165,6 +167,7 @@ def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
 
 def _train(params0, x, y, n, k, opt, steps, *, dtype, device, trace_points, early_stop, backend, threads,
            progress) -> FitResult:
+    """The dispatch of :func:`train`: resolve the device and backend (logged), then train."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
@@ -181,6 +184,8 @@ def _train(params0, x, y, n, k, opt, steps, *, dtype, device, trace_points, earl
             # layer it compiles slowly and runs slower than batched torch (measured for (20,5))
             fast_ok = n <= NUMBA_MAX_WIDTH and importlib.util.find_spec("numba") is not None
             backend = "numba" if fast_ok else "reference"
+    logging.getLogger("nnlandscape.train").info("training %d fits on device %s with backend %s",
+                                                 len(params0), dev.type, backend)
     if backend == "numba":
         from .fast import train_fast  # lazy: numba compiles on first use
 
