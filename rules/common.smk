@@ -46,6 +46,28 @@ minima_of = paths.minima_of
 basin_trials_of = paths.basin_trials_of
 
 
+def settle_shards(wildcards):
+    """The settled shard files of one (example, optimizer), from settle.<example>.count and shard_size."""
+    st = config["settle"][wildcards.example]
+    return expand(
+        "results/{example}/settled/{optimizer}/shard-{shard:04d}.npz",
+        example=wildcards.example,
+        optimizer=wildcards.optimizer,
+        shard=range(n_shards(st["count"], st["shard_size"])),
+    )
+
+
+settled_of = paths.settled_of
+
+
+def example_settled(wildcards):
+    """Settled end points {optimizer: path} of the example in the wildcards."""
+    return {
+        opt: f"results/{wildcards.example}/settled/{opt}/minima.npz"
+        for opt in OPTIMIZERS
+    }
+
+
 def example_config(wildcards):
     """config["examples"][example]: the construction and size of one example."""
     return config["examples"][wildcards.example]
@@ -96,6 +118,21 @@ def basin_batches(wildcards):
     )
 
 
+def budget_fitset(wildcards):
+    """The step-budget sample as a fit set: the first budget.count main fits (same seed namespace,
+    hence the same inits), one shard, trained for the budget in the wildcards."""
+    ex = config["examples"]["main"]
+    count = config["budget"]["count"]
+    return {
+        "namespace": "main",
+        "n": ex["n"],
+        "k": ex["k"],
+        "count": count,
+        "shard_size": count,
+        "steps": int(wildcards.steps),
+    }
+
+
 def larger_network(wildcards):
     """The (n,k) of a larger network from the wildcards, as the join rule's example params."""
     return {"n": int(wildcards.n), "k": int(wildcards.k)}
@@ -134,6 +171,9 @@ def larger_minima_files():
 # One entry per part of the paper: results/numbers/{part}.json is merged into numbers.json.
 NUMBER_PARTS = [
     "main",
+    "settle_main",
+    "settle_complex",
+    "budget",
     "geometry",
     "hessian",
     "neb",

@@ -10,20 +10,30 @@ import pytest
 from nnlandscape.basin import BATCH_ARRAYS
 from nnlandscape.fits import SHARD_ARRAYS
 from nnlandscape.neb import PATH_ARRAYS
+from nnlandscape.settle import SETTLED_ARRAYS
 
 ROOT = Path(__file__).resolve().parents[1]
 # which documented file a reader's rule= (or its input's name) means
-RULE_FILE = {"perfect_fit": "perfect_fit.npz", "join_minima": "minima.npz", "train_shard": "shard-NNNN.npz",
-             "basin_batch": "batch-NNN.npz", "neb_path": "path-NNN.npz"}
+RULE_FILE = {"perfect_fit": "results/{example}/perfect_fit.npz",
+             "join_minima": "results/{example}/fits/{optimizer}/minima.npz",
+             "train_shard": "results/{example}/fits/{optimizer}/shard-NNNN.npz",
+             "basin_batch": "results/main/basin/{optimizer}/batch-NNN.npz",
+             "neb_path": "results/{example}/neb/path-NNN.npz",
+             "settle_shard": "results/{example}/settled/{optimizer}/shard-NNNN.npz",
+             "join_settled": "results/{example}/settled/{optimizer}/minima.npz",
+             "settle_budget": "results/main/budget/{optimizer}/settled-{steps}.npz"}
 
 
 def contract() -> dict[str, dict[str, tuple[int, str]]]:
-    """{file name: {array: (ndim, dtype)}} from the tables of RESULTS.md (one table per heading)."""
+    """{file path: {array: (ndim, dtype)}} from the tables of RESULTS.md (one table per heading; a bare
+    file name in a heading lives beside the path before it)."""
     out, current = {}, []
     for line in (ROOT / "RESULTS.md").read_text().splitlines():
         heading = re.match(r"^### (.*)", line)
         if heading:
-            current = [Path(p).name for p in re.findall(r"`([^`]+\.npz)`", heading.group(1))]
+            current = []
+            for name in re.findall(r"`([^`]+\.npz)`", heading.group(1)):
+                current.append(name if "/" in name else f"{current[-1].rpartition('/')[0]}/{name}")
             for name in current:
                 out.setdefault(name, {})
             continue
@@ -40,9 +50,12 @@ CONTRACT = contract()
 
 def reader_specs() -> list[tuple[str, str, dict]]:
     """(where, file, {array: ndim}) for every load_npz call with a literal spec, and the module specs."""
-    specs = [("fits.SHARD_ARRAYS", "shard-NNNN.npz", SHARD_ARRAYS),
-             ("basin.BATCH_ARRAYS", "batch-NNN.npz", BATCH_ARRAYS),
-             ("neb.PATH_ARRAYS", "path-NNN.npz", PATH_ARRAYS)]
+    specs = [("fits.SHARD_ARRAYS", RULE_FILE["train_shard"], SHARD_ARRAYS),
+             ("basin.BATCH_ARRAYS", RULE_FILE["basin_batch"], BATCH_ARRAYS),
+             ("neb.PATH_ARRAYS", RULE_FILE["neb_path"], PATH_ARRAYS),
+             ("settle.SETTLED_ARRAYS", RULE_FILE["settle_shard"], SETTLED_ARRAYS),
+             ("settle.SETTLED_ARRAYS (joined)", RULE_FILE["join_settled"], SETTLED_ARRAYS),
+             ("settle.SETTLED_ARRAYS (budget)", RULE_FILE["settle_budget"], SETTLED_ARRAYS)]
     for path in sorted([*(ROOT / "scripts").glob("*.py"), *(ROOT / "src" / "nnlandscape").rglob("*.py")]):
         for node in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "load_npz"
@@ -60,9 +73,10 @@ SPECS = reader_specs()
 
 
 def test_contract_documents_every_results_file():
-    assert {"perfect_fit.npz", "shard-NNNN.npz", "minima.npz", "path-NNN.npz", "batch-NNN.npz",
-            "trials.npz", "geometry.npz", "hessian.npz", "full_sawtooth.npz"} <= set(CONTRACT)
-    assert all(CONTRACT[name] for name in ("perfect_fit.npz", "minima.npz", "hessian.npz"))
+    assert set(RULE_FILE.values()) | {"results/main/geometry.npz", "results/main/hessian.npz",
+                                      "results/main/basin/{optimizer}/trials.npz",
+                                      "results/complex/full_sawtooth.npz"} <= set(CONTRACT)
+    assert all(CONTRACT[name] for name in RULE_FILE.values())
     assert len(SPECS) >= 8, "the readers' specs were not found"
 
 
@@ -78,7 +92,7 @@ def test_reader_spec_matches_the_contract(where, file, spec):
 
 def test_parser_sees_a_drift():
     """The check can fail: a spec with one dimension too many is caught."""
-    documented = CONTRACT["shard-NNNN.npz"]
+    documented = CONTRACT[RULE_FILE["train_shard"]]
     assert documented["params"][0] != SHARD_ARRAYS["params"] + 1
 
 

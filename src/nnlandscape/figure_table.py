@@ -74,7 +74,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("fig04", "fits:figure_best_fits", _main_minima, "4.3 Mean and best fits",
            "The lowest-loss fit of each optimizer over the target."),
     Figure("fig05", "fits:figure_losses",
-           lambda c: {**paths.minima_of("main"), "numbers": paths.numbers_part("main")}, "4.4 Losses",
+           lambda c: {**paths.minima_of("main"), **paths.settled_of("main"),
+                      "numbers": paths.numbers_part("main")}, "4.4 Losses",
            "Histograms of the final training loss of all live fits per optimizer, with the loss of "
            "the mean fit and the sawtooth's variance marked."),
     Figure("fig06", "geometry:figure_pair_distances", lambda c: {"geometry": "results/main/geometry.npz"},
@@ -126,6 +127,10 @@ FIGURES: tuple[Figure, ...] = (
            "the final-loss distributions per network size.",
            params=lambda c: {"base": _base(c), "sizes": c["larger"]["sizes"],
                              "optimizers": list(OPTIMIZERS)}),
+    Figure("fig16", "settle:figure_step_budget", lambda c: {"budget": "results/main/budget/budget.npz"},
+           "4.11 Are the end points minima?",
+           "Training loss against steps for the step-budget sample (median and single fits), with the "
+           "median loss of the end points and of the minima settled from them at each budget."),
 )
 
 BY_ID: dict[str, Figure] = {fig.id: fig for fig in FIGURES}

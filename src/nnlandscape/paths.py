@@ -21,6 +21,11 @@ def minima_of(example: str) -> dict[str, str]:
     return {opt: f"results/{example}/fits/{opt}/minima.npz" for opt in OPTIMIZERS}
 
 
+def settled_of(example: str) -> dict[str, str]:
+    """Settled end points of one example, {settled_<optimizer>: path} (inputs beside the minima)."""
+    return {f"settled_{opt}": f"results/{example}/settled/{opt}/minima.npz" for opt in OPTIMIZERS}
+
+
 def basin_trials_of(example: str) -> dict[str, str]:
     """Joined basin trials of one example, {optimizer: path}."""
     return {opt: f"results/{example}/basin/{opt}/trials.npz" for opt in OPTIMIZERS}

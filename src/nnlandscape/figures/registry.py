@@ -43,7 +43,8 @@ def _fig03_04(inputs: Inputs, params: Mapping) -> tuple:
 def _fig05(inputs: Inputs, params: Mapping) -> tuple:
     numbers = load_json(inputs["numbers"], null_as_nan=True)
     smooth = {opt: numbers[f"main_{opt}_smooth_fit_loss"] for opt in OPTIMIZERS}
-    return _minima(inputs), smooth, numbers["main_sawtooth_variance"]
+    settled = {opt: load_npz(inputs[f"settled_{opt}"]) for opt in OPTIMIZERS}
+    return _minima(inputs), smooth, numbers["main_sawtooth_variance"], settled
 
 
 def _fig08_10(inputs: Inputs, params: Mapping) -> tuple:
