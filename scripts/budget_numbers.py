@@ -3,7 +3,7 @@
 from nnlandscape.budget import budget_summary
 from nnlandscape.fits import load_shard
 from nnlandscape.io import load_npz, save_json, save_npz
-from nnlandscape.settle import SETTLED_ARRAYS
+from nnlandscape.settled import SETTLED_ARRAYS
 from nnlandscape.workflow import start
 
 log = start(snakemake)

@@ -2,7 +2,7 @@
 
 from nnlandscape.geometry import settled_geometry
 from nnlandscape.io import load_npz, save_json, save_npz
-from nnlandscape.settle import SETTLED_ARRAYS, certified
+from nnlandscape.settled import SETTLED_ARRAYS, certified
 from nnlandscape.workflow import start
 
 log = start(snakemake)

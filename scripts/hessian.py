@@ -3,7 +3,7 @@ minima (paper 4.7)."""
 
 from nnlandscape.hessian import hessian_spectra, relu_spectra
 from nnlandscape.io import load_npz, save_json, save_npz
-from nnlandscape.settle import SETTLED_ARRAYS
+from nnlandscape.settled import SETTLED_ARRAYS
 from nnlandscape.workflow import start
 
 log = start(snakemake)

@@ -1,7 +1,7 @@
 """Snakemake entry point: join the settled shards of one (example, optimizer)."""
 
 from nnlandscape.io import load_npz, save_npz
-from nnlandscape.settle import SETTLED_ARRAYS, join_settled
+from nnlandscape.settled import SETTLED_ARRAYS, join_settled
 from nnlandscape.workflow import start
 
 log = start(snakemake)

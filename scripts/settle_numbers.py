@@ -1,7 +1,7 @@
 """Snakemake entry point: the paper's numbers about one example's settled end points."""
 
 from nnlandscape.io import load_npz, save_json
-from nnlandscape.settle import SETTLED_ARRAYS, settle_numbers
+from nnlandscape.settled import SETTLED_ARRAYS, settle_numbers
 from nnlandscape.workflow import start
 
 log = start(snakemake)

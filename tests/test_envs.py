@@ -27,7 +27,6 @@ NO_TORCH = {"join_minima", "join_minima_larger", "join_basin", "fit_numbers", "n
 NEB_READERS = {"neb_numbers", "neb_numbers_complex"}
 # the same for jobs reading settled minima through nnlandscape.settle (SETTLED_ARRAYS, certified): the
 # settle module imports PyTorch at module level; its array spec and certificate test belong apart
-SETTLE_READERS = {"geometry", "join_settled", "settle_numbers", "budget_numbers"}
 NEB_FIGURES = {"fig08", "fig09", "fig10"}
 
 
@@ -87,8 +86,6 @@ def test_rule_imports_only_what_its_env_provides(rule):
 def test_jobs_that_do_not_train_do_not_import_torch(rule):
     if rule in NEB_READERS:
         pytest.xfail("nnlandscape.neb imports torch at module level (split pending, issue 13)")
-    if rule in SETTLE_READERS:
-        pytest.xfail("nnlandscape.settle imports torch at module level (settle stage, issue 12)")
     proc = run_imports(rule, block_torch=True)
     assert proc.returncode == 0, f"rule {rule}: {proc.stderr[-1500:]}"
     assert "torch" not in proc.stdout.split()

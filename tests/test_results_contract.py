@@ -10,7 +10,7 @@ import pytest
 from nnlandscape.basin import BATCH_ARRAYS
 from nnlandscape.fits import SHARD_ARRAYS
 from nnlandscape.neb import PATH_ARRAYS
-from nnlandscape.settle import SETTLED_ARRAYS
+from nnlandscape.settled import SETTLED_ARRAYS
 
 ROOT = Path(__file__).resolve().parents[1]
 # which documented file a reader's rule= (or its input's name) means
@@ -74,6 +74,7 @@ SPECS = reader_specs()
 
 def test_contract_documents_every_results_file():
     assert set(RULE_FILE.values()) | {"results/main/geometry.npz", "results/main/hessian.npz",
+                                      "results/main/budget/budget.npz",
                                       "results/main/basin/{optimizer}/trials.npz",
                                       "results/complex/full_sawtooth.npz"} <= set(CONTRACT)
     assert all(CONTRACT[name] for name in RULE_FILE.values())
@@ -100,7 +101,3 @@ def test_no_docstring_points_to_a_missing_contract():
     for path in (ROOT / "src" / "nnlandscape").rglob("*.py"):
         assert "outputs.md" not in path.read_text(), f"{path.name}: point to RESULTS.md"
 
-
-def test_settle_section_is_marked_for_the_settle_stage():
-    text = (ROOT / "RESULTS.md").read_text()
-    assert "<!-- SETTLE:" in text and "settled/{optimizer}/shard-NNNN.npz" in text

@@ -8,20 +8,17 @@ from nnlandscape.construction import Example, perfect_fit, training_data
 from nnlandscape.network import forward, mse_np, n_params
 from nnlandscape.nonsmooth import DESCENT_FOUND, KINK_MINIMUM, NOT_CERTIFIED, SMOOTH_MINIMUM
 from nnlandscape.settle import (
-    SETTLED_ARRAYS,
     SettleConfig,
     certify,
-    join_settled,
     kink_mask,
     relu_gradient,
     relu_loss,
     rescaling_directions,
     residual_jacobian,
-    selection,
     settle,
-    settle_numbers,
     settle_shard,
 )
+from nnlandscape.settled import SETTLED_ARRAYS, join_settled, selection, settle_numbers
 from nnlandscape.symmetry import rescale_nodes, symmetrize
 from nnlandscape.train import OptimizerConfig, train_reference
 
