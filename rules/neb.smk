@@ -18,6 +18,7 @@ rule neb_path:
     threads: 1
     params:
         neb=config["neb"],
+        smoothing=config["smoothing"],
     script:
         "../scripts/neb_path.py"
 

@@ -47,7 +47,7 @@ BAD = [
     ("optimizers.adadelta.rho", 0, "optimizers.adadelta.rho"),
     ("examples.main.amplitude", -0.7, "examples.main.amplitude"),
     ("neb.images", 2, "neb.images"),
-    ("neb.optimizer", "lbfgs", "neb.optimizer"),
+    ("neb.optimizer", "newton", "neb.optimizer"),
     ("basin.r_max", 0, "basin.r_max"),
     ("basin.batch_size", 10**6, "basin.batch_size"),
     ("larger.sizes", [[10]], "larger.sizes"),

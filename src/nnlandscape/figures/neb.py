@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib as mpl
 import numpy as np
 
-from ..neb import difference_angles, drop_arc
 from ..network import forward_np
+from ..path_stats import difference_angles, drop_arc
 from . import COLORS, new_figure, panel_label
 
 #: Energies below this are "at the global minimum" (float64 round-off); they sit below the axes.
@@ -67,7 +67,7 @@ def _outputs(ax, pf: Mapping[str, np.ndarray], path: Mapping[str, np.ndarray], i
 def figure_neb_outputs(pf: Mapping[str, np.ndarray], path: Mapping[str, np.ndarray],
                        plateau_fraction: float, shown: int = 5):
     """Figure 9: network outputs at images of one path; (a) spread over the flat part (arc beyond
-    the plateau's start, :func:`~nnlandscape.neb.drop_arc` at ``plateau_fraction``), (b) the images
+    the plateau's start, :func:`~nnlandscape.path_stats.drop_arc` at ``plateau_fraction``), (b) the images
     nearest the global minimum, where the spikes appear."""
     fig, (a, b) = new_figure(2, height=3.4, sharey=True)
     cmap = mpl.colormaps["plasma_r"]

@@ -1,0 +1,103 @@
+"""Numbers about NEB paths: barriers, where the energy drops, turning angles, convergence, saddles.
+
+Plain arrays in, plain numbers out: nothing here relaxes a band or knows the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def difference_angles(images: np.ndarray) -> np.ndarray:
+    """Angle in degrees (I-2,) between R_{i+1} - R_i and R_i - R_{i-1} at each interior image."""
+    d = np.diff(np.asarray(images, dtype=np.float64), axis=0)
+    u = d / np.linalg.norm(d, axis=1, keepdims=True)
+    a, b = u[1:], u[:-1]
+    # 2 atan2(|a - b|, |a + b|): accurate at small and large angles, unlike arccos of the cosine
+    return np.degrees(2 * np.arctan2(np.linalg.norm(a - b, axis=1), np.linalg.norm(a + b, axis=1)))
+
+
+def barrier(energy: np.ndarray) -> float:
+    """Highest energy along the path minus the higher of the two end points' energies (>= 0)."""
+    return float(max(energy.max() - max(energy[0], energy[-1]), 0.0))
+
+
+def drop_arc(energy: np.ndarray, arc: np.ndarray, fraction: float) -> float:
+    """The largest arc position at which the energy is below ``fraction`` of the far end's (arc 1)
+    energy: beyond it, up to the far end, the energy never falls below that level (0 if nowhere)."""
+    below = np.flatnonzero(energy < fraction * energy[-1])
+    return float(arc[below.max()]) if below.size else 0.0
+
+
+def path_statistics(path: Mapping[str, np.ndarray], drop_fraction: float,
+                    plateau_fraction: float) -> dict[str, float]:
+    """Numbers about one path file: barrier, where the energy drops and where the plateau begins,
+    bumps, midpoint energies against the images', turning angles on the descent and the plateau."""
+    e, mid, arc = path["energy"], path["midpoint_energy"], path["arc"]
+    ends = np.maximum(e[1:], e[:-1])
+    interior = e[1:-1]
+    plateau = drop_arc(e, arc, plateau_fraction)
+    angles = difference_angles(path["images"])
+    descent = arc[1:-1] <= plateau
+    return {
+        "barrier": barrier(e),
+        "barrier_rel": barrier(e) / max(e[0], e[-1]),
+        "drop_arc": drop_arc(e, arc, drop_fraction),
+        "plateau_arc": plateau,
+        "bumps": int(((interior > e[:-2]) & (interior > e[2:])).sum()),
+        "midpoint_ratio": float(np.median(mid / ends)),
+        "midpoint_ratio_max": float(np.max(mid / ends)),
+        "end_energy": float(e[-1]),
+        "start_energy": float(e[0]),
+        "angle_median": float(np.median(angles)),
+        "angle_descent_median": float(np.median(angles[descent])) if descent.any() else float("nan"),
+        "angle_plateau_median": float(np.median(angles[~descent])) if (~descent).any() else float("nan"),
+    }
+
+
+def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
+                plateau_fraction: float, prefix: str = "neb") -> dict[str, object]:
+    """Every number the paper quotes about a set of NEB path files, keyed ``{prefix}_...``."""
+    stats = [path_statistics(p, drop_fraction, plateau_fraction) for p in paths]
+    col = {key: np.array([s[key] for s in stats], dtype=np.float64) for key in stats[0]}
+    converged = np.array([bool(p["converged"]) for p in paths])
+    seconds = np.array([float(p["seconds"]) for p in paths if "seconds" in p])
+    cpu = np.array([float(p["cpu_seconds"]) for p in paths if "cpu_seconds" in p])
+    out: dict[str, object] = {
+        "paths": len(paths),
+        "images_final": int(np.median([p["images"].shape[0] for p in paths])),
+        "converged": int(converged.sum()),
+        "converged_fraction": float(converged.mean()),
+        "iterations_median": _whole(np.median([int(p["iterations"]) for p in paths])),
+        "max_perp_force_median": float(np.median([float(p["max_perp_force"]) for p in paths])),
+        "initial_force_median": float(np.median([float(p["force_history"][0]) for p in paths]))
+        if all("force_history" in p for p in paths) else float("nan"),
+        "barrier_median": float(np.median(col["barrier"])),
+        "barrier_max": float(col["barrier"].max()),
+        "barrier_min": float(col["barrier"].min()),
+        "barrier_rel_median": float(np.median(col["barrier_rel"])),
+        "drop_arc_median": float(np.median(col["drop_arc"])),
+        "drop_arc_max": float(col["drop_arc"].max()),
+        "plateau_arc_median": float(np.median(col["plateau_arc"])),
+        "plateau_arc_max": float(col["plateau_arc"].max()),
+        "angle_median": float(np.median(col["angle_median"])),
+        "angle_descent_median": float(np.nanmedian(col["angle_descent_median"]))
+        if np.isfinite(col["angle_descent_median"]).any() else float("nan"),
+        "angle_plateau_median": float(np.nanmedian(col["angle_plateau_median"]))
+        if np.isfinite(col["angle_plateau_median"]).any() else float("nan"),
+        "bumps_median": _whole(np.median(col["bumps"])),
+        "midpoint_ratio_median": float(np.median(col["midpoint_ratio"])),
+        "midpoint_ratio_max": float(col["midpoint_ratio_max"].max()),
+        "end_energy_median": float(np.median(col["end_energy"])),
+        "start_energy_max": float(col["start_energy"].max()),
+        "seconds_mean": float(seconds.mean()) if seconds.size else float("nan"),
+        "cpu_seconds_mean": float(cpu.mean()) if cpu.size else float("nan"),
+    }
+    return {f"{prefix}_{key}": value for key, value in out.items()}
+
+
+def _whole(value: float) -> int | float:
+    """A median of counts: an int when it is whole (so the paper prints no decimals)."""
+    return int(value) if float(value).is_integer() else float(value)

@@ -1,0 +1,39 @@
+"""Numbers about paths: angles, where the energy drops, barriers, the numbers the paper quotes."""
+
+import numpy as np
+import pytest
+
+from nnlandscape.path_stats import barrier, difference_angles, drop_arc, neb_numbers
+
+
+def test_difference_angles_and_drop_arc():
+    line = np.outer(np.arange(5.0), [1.0, 2.0])
+    np.testing.assert_allclose(difference_angles(line), 0.0, atol=1e-6)
+    corner = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    np.testing.assert_allclose(difference_angles(corner), [90.0, 90.0])
+    arc = np.linspace(0, 1, 6)
+    energy = np.array([0.0, 0.001, 0.05, 0.2, 0.21, 0.2])
+    assert drop_arc(energy, arc, 0.5) == pytest.approx(0.4)
+    assert barrier(energy) == pytest.approx(0.01)
+
+
+def test_path_statistics_of_a_flat_then_dropping_profile():
+    arc = np.linspace(0, 1, 11)
+    energy = np.array([1e-30, 1e-3, 0.05, 0.15, 0.19, 0.2, 0.21, 0.2, 0.22, 0.2, 0.2])
+    images = np.column_stack([arc, np.zeros_like(arc)])
+    images[::2, 1] = 0.1  # a zigzag: every turning angle is the same
+    path = {"energy": energy, "midpoint_energy": np.maximum(energy[1:], energy[:-1]) * 1.5,
+            "arc": arc, "images": images, "converged": np.bool_(False), "iterations": np.int64(7),
+            "max_perp_force": np.float64(0.1), "fit_index": np.int64(3), "seconds": np.float64(2.0),
+            "force_history": np.array([3.0, 0.5, 0.1])}
+    numbers = neb_numbers([path, path], drop_fraction=0.5, plateau_fraction=0.9)
+    assert numbers["neb_paths"] == 2 and numbers["neb_converged"] == 0
+    assert numbers["neb_initial_force_median"] == 3.0
+    assert numbers["neb_barrier_median"] == pytest.approx(0.02)
+    assert numbers["neb_bumps_median"] == 2
+    assert numbers["neb_drop_arc_median"] == pytest.approx(0.2)
+    assert numbers["neb_plateau_arc_median"] == pytest.approx(0.3)
+    assert numbers["neb_midpoint_ratio_median"] == pytest.approx(1.5)
+    zigzag = float(np.degrees(2 * np.arctan(0.1 / 0.1)))
+    assert numbers["neb_angle_descent_median"] == pytest.approx(zigzag)
+    assert numbers["neb_angle_plateau_median"] == pytest.approx(zigzag)
