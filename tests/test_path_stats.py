@@ -37,3 +37,27 @@ def test_path_statistics_of_a_flat_then_dropping_profile():
     zigzag = float(np.degrees(2 * np.arctan(0.1 / 0.1)))
     assert numbers["neb_angle_descent_median"] == pytest.approx(zigzag)
     assert numbers["neb_angle_plateau_median"] == pytest.approx(zigzag)
+
+
+def test_saddle_numbers_name_the_unverified_and_compare_with_the_straight_band():
+    arc = np.linspace(0, 1, 5)
+    base = {"arc": arc, "images": np.column_stack([arc, arc**2]), "iterations": np.int64(10),
+            "max_perp_force": np.float64(1e-4), "fit_index": np.int64(0), "seconds": np.float64(1.0),
+            "midpoint_energy": np.ones(4), "relu_max_perp_force": np.float64(1e-2)}
+    relaxed = np.array([0.0, 0.5, 1.2, 1.1, 1.0])  # barrier 0.2
+    straight = np.array([0.0, 0.9, 2.0, 1.5, 1.0])  # barrier 1.0; drops below half only at arc 0.25
+    paths = [
+        {**base, "energy": relaxed, "straight_energy": straight, "converged": np.bool_(c),
+         "saddle_verified": np.bool_(v), "kink_saddle": np.bool_(False)}
+        for c, v in ((True, True), (True, False), (False, False), (True, True))
+    ]
+    numbers = neb_numbers(paths, drop_fraction=0.5, plateau_fraction=0.9)
+    assert numbers["neb_converged"] == 3
+    assert numbers["neb_saddle_verified"] == 2
+    assert numbers["neb_saddle_verified_fraction"] == pytest.approx(2 / 3)
+    assert numbers["neb_saddle_unverified"] == "1"
+    assert numbers["neb_saddle_barrier_median"] == pytest.approx(0.2)
+    assert numbers["neb_straight_barrier_median"] == pytest.approx(1.0)
+    assert numbers["neb_straight_barrier_ratio_median"] == pytest.approx(0.2)
+    assert numbers["neb_straight_drop_arc_median"] == pytest.approx(0.0)
+    assert numbers["neb_drop_arc_median"] == pytest.approx(0.0)

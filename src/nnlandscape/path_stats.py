@@ -57,6 +57,57 @@ def path_statistics(path: Mapping[str, np.ndarray], drop_fraction: float,
     }
 
 
+def straight_profile(path: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Energy and normalized arc of the straight initial band (evenly spaced images)."""
+    e = np.asarray(path["straight_energy"], np.float64)
+    return e, np.linspace(0.0, 1.0, e.size)
+
+
+def path_arrays(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float) -> dict[str, np.ndarray]:
+    """Per-path arrays (one entry per path) for claims and tables: convergence, saddle test, barrier
+    and drop position on the relaxed band and on the straight initial band."""
+    def col(key: str, dtype) -> np.ndarray:
+        return np.array([p[key] for p in paths], dtype=dtype)
+
+    straight = [straight_profile(p) for p in paths]
+    return {
+        "converged": col("converged", bool), "max_perp_force": col("max_perp_force", np.float64),
+        "iterations": col("iterations", np.int64), "seconds": col("seconds", np.float64),
+        "saddle_verified": col("saddle_verified", bool),
+        "barrier": np.array([barrier(p["energy"]) for p in paths]),
+        "straight_barrier": np.array([barrier(e) for e, _ in straight]),
+        "end_energy": np.array([max(float(p["energy"][0]), float(p["energy"][-1])) for p in paths]),
+        "drop_arc": np.array([drop_arc(p["energy"], p["arc"], drop_fraction) for p in paths]),
+        "straight_drop_arc": np.array([drop_arc(e, arc, drop_fraction) for e, arc in straight]),
+    }
+
+
+def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float) -> dict[str, object]:
+    """Convergence and saddle-test numbers of a set of paths (unprefixed keys); unverified
+    converged paths are named by their index."""
+    cols = path_arrays(paths, drop_fraction)
+    conv, verified = cols["converged"], cols["saddle_verified"] & cols["converged"]
+    unverified = np.flatnonzero(conv & ~verified)
+    kink = np.array([bool(p.get("kink_saddle", False)) for p in paths]) & conv
+    return {
+        "saddle_verified": int(verified.sum()),
+        "saddle_verified_fraction": float(verified.sum() / conv.sum()) if conv.any() else float("nan"),
+        "saddle_unverified": ", ".join(str(int(i)) for i in unverified) if unverified.size else "none",
+        "kink_saddle": int(kink.sum()),
+        "relu_max_perp_force_median": float(np.median([float(p.get("relu_max_perp_force", np.nan))
+                                                       for p in paths])),
+        "saddle_barrier_median": float(np.median(cols["barrier"][verified])) if verified.any()
+        else float("nan"),
+        "straight_barrier_median": float(np.median(cols["straight_barrier"])),
+        "straight_drop_arc_median": float(np.median(cols["straight_drop_arc"])),
+        "straight_barrier_ratio_median": float(np.median(cols["barrier"] / cols["straight_barrier"]))
+        if (cols["straight_barrier"] > 0).all() else float("nan"),
+        "seconds_median": float(np.median(cols["seconds"])),
+        "seconds_max": float(cols["seconds"].max()),
+        "iterations_max": int(cols["iterations"].max()),
+    }
+
+
 def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
                 plateau_fraction: float, prefix: str = "neb") -> dict[str, object]:
     """Every number the paper quotes about a set of NEB path files, keyed ``{prefix}_...``."""
@@ -95,6 +146,8 @@ def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
         "seconds_mean": float(seconds.mean()) if seconds.size else float("nan"),
         "cpu_seconds_mean": float(cpu.mean()) if cpu.size else float("nan"),
     }
+    if all("straight_energy" in p and "saddle_verified" in p for p in paths):
+        out.update(saddle_numbers(paths, drop_fraction))
     return {f"{prefix}_{key}": value for key, value in out.items()}
 
 
