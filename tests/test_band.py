@@ -187,3 +187,31 @@ def test_climbing_force_inverts_the_tangential_gradient(minima):
     g, t = f.grad[1], f.tangent[0]
     np.testing.assert_allclose(f.force[0].numpy(), (-g + 2 * (g @ t) * t).numpy())
     assert float(f.residual[0]) == pytest.approx(float(g.norm()))
+
+
+def test_min_norm_in_hull():
+    from nnlandscape.band import min_norm_in_hull
+
+    # opposite forces across a kink: 0 is in their hull although each has norm 1
+    assert min_norm_in_hull(np.array([[1.0, 0.0], [-1.0, 0.0]])) == pytest.approx(0.0, abs=1e-6)
+    # the hull of (1, 1) and (-1, 1) comes no closer to 0 than (0, 1)
+    assert min_norm_in_hull(np.array([[1.0, 1.0], [-1.0, 1.0]])) == pytest.approx(1.0, rel=1e-6)
+    assert min_norm_in_hull(np.array([[3.0, 4.0]])) == pytest.approx(5.0)
+
+
+def test_window_converges_a_band_across_a_kink_that_plain_test_does_not():
+    # a valley with a |x| floor: the path runs along x = 0 from (0, -1) to (0, 1); an image off
+    # the line feels a force of 1 across it and jumps from side to side instead of settling
+    def vee(p):
+        return p[:, 0].abs() + (p[:, 1] ** 2 - 1) ** 2
+
+    start, end = torch.tensor([0.0, -1.0], dtype=F64), torch.tensor([0.0, 1.0], dtype=F64)
+    band = torch.stack([start, torch.tensor([0.013, -0.5], dtype=F64),
+                        torch.tensor([-0.011, 0.0], dtype=F64), torch.tensor([0.007, 0.5], dtype=F64), end])
+    from nnlandscape.band import relax_band
+
+    cfg = dict(images=5, spring=1.0, optimizer="fire", max_iter=1500, tol=1e-3, climb=False,
+               refine_rounds=0, dt=1e-3, dt_max=1e-2, max_move=0.01)
+    _, plain, _, _ = relax_band(vee, band, NebConfig(**cfg))
+    _, windowed, hist, _ = relax_band(vee, band, NebConfig(**cfg, window=16, radius=0.05))
+    assert not plain and windowed

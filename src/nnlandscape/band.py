@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from scipy.optimize import nnls
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
 #: Optimizers of the band (not the training optimizers of the fits).
-BAND_OPTIMIZERS = ("lbfgs", "fire", "descent")
+BAND_OPTIMIZERS = ("fire", "lbfgs", "descent")
 
 # FIRE constants (Bitzek et al. 2006, their recommended values).
 FIRE_N_MIN = 5
@@ -36,7 +37,7 @@ class NebConfig:
 
     images: int = 32  # images of the initial band, end points included
     spring: float = 1.0  # spring constant along the tangent
-    optimizer: str = "lbfgs"  # lbfgs | fire | descent
+    optimizer: str = "fire"  # fire | lbfgs | descent
     max_iter: int = 2000  # iteration cap per relaxation round
     tol: float = 1e-3  # converged when the largest perpendicular force is below this
     climb: bool = True  # turn the highest image into a climbing image after the warm-up
@@ -47,6 +48,8 @@ class NebConfig:
     dt_max: float = 0.1  # FIRE's largest time step
     max_move: float = 0.1  # cap on one image's displacement per iteration (Euclidean norm)
     memory: int = 20  # L-BFGS: correction pairs kept
+    window: int = 0  # epsilon-stationarity: recent iterates per image whose forces are combined (0: off)
+    radius: float = 0.0  # epsilon: those iterates must lie within this distance of the current image
 
     def __post_init__(self) -> None:
         if self.optimizer not in BAND_OPTIMIZERS:
@@ -54,6 +57,9 @@ class NebConfig:
                              f"allowed: {', '.join(BAND_OPTIMIZERS)}")
         if self.images < 3:
             raise ValueError(f"a band needs at least 3 images (one movable), got {self.images}")
+        if self.window < 0 or (self.window > 0 and self.radius <= 0):
+            raise ValueError(f"neb.window must be >= 0 and neb.radius > 0 with it, got window "
+                             f"{self.window}, radius {self.radius}")
         if self.memory < 1:
             raise ValueError(f"neb.memory must be at least 1, got {self.memory}")
 
@@ -73,6 +79,7 @@ class BandForces:
     tangent: torch.Tensor  # (I-2, P) unit tangents of the interior images
     force: torch.Tensor  # (I-2, P) NEB force on the interior images
     residual: torch.Tensor  # (I-2,) norm of the perpendicular force (full force at the climbing image)
+    residual_vec: torch.Tensor  # (I-2, P) the perpendicular gradient (climbing image: minus its force)
     climbing: int | None  # index (into all images) of the climbing image, if any
 
 
@@ -176,13 +183,13 @@ def band_forces(energy_fn: EnergyFn, images: torch.Tensor, spring: float,
     w = torch.ones_like(seg) if weights is None else weights
     stretch = seg[1:] / w[1:] - seg[:-1] / w[:-1]
     force = -g_perp + spring * stretch[:, None] * tangent
-    residual = g_perp.norm(dim=1)
+    residual_vec = g_perp.clone()
     top = climbing_image(energy) if climb else None
     if top is not None:
         j = top - 1
         force[j] = -g[j] + 2 * g_par[j] * tangent[j]
-        residual[j] = g[j].norm()
-    return BandForces(energy, grad, tangent, force, residual, top)
+        residual_vec[j] = -force[j]
+    return BandForces(energy, grad, tangent, force, residual_vec.norm(dim=1), residual_vec, top)
 
 
 @dataclass
@@ -317,16 +324,51 @@ def lbfgs_step(x: torch.Tensor, force: torch.Tensor, state: LbfgsState, step: fl
     return x + move
 
 
+def min_norm_in_hull(vectors: np.ndarray) -> float:
+    """Norm of (an upper bound on) the shortest vector in the convex hull of the rows (K, P).
+
+    Solves min |V^T l| over the simplex by non-negative least squares with the constraint sum l = 1
+    as a heavily weighted extra row, then renormalizes l onto the simplex: the norm returned is
+    that of a point of the hull, so it bounds the minimum from above (gradient sampling's
+    stationarity measure, Burke, Lewis & Overton 2005, eq. 2.3).
+    """
+    v = np.asarray(vectors, np.float64)
+    if v.shape[0] == 1:
+        return float(np.linalg.norm(v[0]))
+    weight = 1e3 * max(float(np.abs(v).max()), np.finfo(float).tiny)
+    a = np.vstack([v.T, np.full((1, v.shape[0]), weight)])
+    b = np.concatenate([np.zeros(v.shape[1]), [weight]])
+    lam = nnls(a, b, maxiter=50 * v.shape[0])[0]
+    lam = lam / lam.sum() if lam.sum() > 0 else np.full(v.shape[0], 1.0 / v.shape[0])
+    return float(np.linalg.norm(lam @ v))
+
+
+def eps_residual(points: list[np.ndarray], residuals: list[np.ndarray], radius: float) -> np.ndarray:
+    """Per image (I-2,): the shortest convex combination of its residual vectors at the recent
+    iterates that lie within ``radius`` of its current position (the last entry)."""
+    x = np.stack(points)  # (K, I-2, P)
+    r = np.stack(residuals)
+    out = np.empty(x.shape[1])
+    for i in range(x.shape[1]):
+        near = np.linalg.norm(x[:, i] - x[-1, i], axis=1) <= radius
+        out[i] = min_norm_in_hull(r[near, i])
+    return out
+
+
 def relax_band(energy_fn: EnergyFn, band: torch.Tensor, cfg: NebConfig,
                weights: torch.Tensor | None = None, climb_from: int = 0
                ) -> tuple[torch.Tensor, bool, list[float], int | None]:
     """Relax the interior of ``band`` (end points are never touched) until converged or max_iter.
 
     Converged: the largest perpendicular force (full force at the climbing image) is below ``tol``
-    with climbing already on, if requested. Climbing starts at iteration ``climb_from`` or as soon
-    as the plain band has converged. Returns the band with the smallest largest perpendicular force
-    seen once climbing was on (on a non-smooth landscape the force can plateau and then grow), the
-    converged flag, the force before each step and at the returned band, and its climbing image.
+    with climbing already on, if requested; with ``window`` > 0 also when, for every image, some
+    convex combination of its residuals at the last ``window`` iterates within ``radius`` of it is
+    below ``tol`` (epsilon-stationarity: on a piecewise-smooth energy the force at a kink that is a
+    minimum across the path flips sign instead of vanishing). Climbing starts at iteration
+    ``climb_from`` or as soon as the plain band has converged. Returns the band with the smallest
+    largest perpendicular force seen once climbing was on (on a non-smooth landscape the force can
+    plateau and then grow), the converged flag, the force before each step and at the returned
+    band, and its climbing image.
     """
     first, last = band[:1], band[-1:]
     x = band[1:-1].clone()
@@ -336,12 +378,22 @@ def relax_band(energy_fn: EnergyFn, band: torch.Tensor, cfg: NebConfig,
     climbing_on = cfg.climb and climb_from <= 0
     best: tuple[float, torch.Tensor, int | None] | None = None
     top_before: int | None = None
+    points: list[np.ndarray] = []
+    residuals: list[np.ndarray] = []
     while True:
         steps = len(history)
         climbing_on = climbing_on or (cfg.climb and steps >= climb_from)
         forces = band_forces(energy_fn, torch.cat([first, x, last]), cfg.spring, weights,
                              climb=climbing_on)
         worst = float(forces.residual.max())
+        if cfg.window > 0:
+            if forces.climbing != top_before:
+                points.clear()
+                residuals.clear()
+            points = [*points[-(cfg.window - 1):], x.detach().cpu().numpy()]
+            residuals = [*residuals[-(cfg.window - 1):], forces.residual_vec.detach().cpu().numpy()]
+            if worst >= cfg.tol and len(points) == cfg.window:
+                worst = float(eps_residual(points, residuals, cfg.radius).max())
         if worst < cfg.tol and cfg.climb and not climbing_on:
             climbing_on = True  # the plain band has converged: climb now
             continue
