@@ -81,6 +81,16 @@ def neb_path_files(example):
     )
 
 
+def neb_image_files(example):
+    """The image-count study's path files: path j < neb.image_paths with each of neb.image_counts."""
+    return expand(
+        "results/{example}/neb/images/path-{j:03d}-{images:03d}.npz",
+        example=example,
+        j=range(config["neb"]["image_paths"]),
+        images=config["neb"]["image_counts"],
+    )
+
+
 def neb_paths(wildcards):
     """The NEB path files of the example in the wildcards."""
     return neb_path_files(wildcards.example)
@@ -147,6 +157,7 @@ NUMBER_PARTS = [
     "geometry",
     "hessian",
     "neb",
+    "neb_images",
     "basin",
     "complex",
     "neb_complex",

@@ -7,7 +7,9 @@ from nnlandscape.workflow import start
 log = start(snakemake)  # noqa: F821
 inp, p = snakemake.input, snakemake.params  # noqa: F821
 index = int(snakemake.wildcards.j)  # noqa: F821
-arrays = neb_path(load_npz(inp.perfect_fit), load_npz(inp.minima), index, p.neb, p.smoothing)
+images = snakemake.wildcards.get("images")  # noqa: F821 (the image-count study)
+arrays = neb_path(load_npz(inp.perfect_fit), load_npz(inp.minima), index, p.neb, p.smoothing,
+                  None if images is None else int(images))
 log.info("path %d to fit %d: %d images, converged %s after %d iterations, max perpendicular force "
          "%.3g, %.1f s; climbing image a saddle: %s", index, int(arrays["fit_index"]),
          arrays["images"].shape[0], bool(arrays["converged"]), int(arrays["iterations"]),

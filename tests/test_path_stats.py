@@ -61,3 +61,19 @@ def test_saddle_numbers_name_the_unverified_and_compare_with_the_straight_band()
     assert numbers["neb_straight_barrier_ratio_median"] == pytest.approx(0.2)
     assert numbers["neb_straight_drop_arc_median"] == pytest.approx(0.0)
     assert numbers["neb_drop_arc_median"] == pytest.approx(0.0)
+
+
+def test_image_study_chooses_the_first_count_that_moved_less_than_the_limit():
+    from nnlandscape.path_stats import image_study_numbers
+
+    counts = [8, 16, 32, 64]
+    barriers = np.array([[1.0, 0.8, 0.78, 0.779],   # moves 20 %, 2.5 %, 0.1 %
+                         [0.5, 0.6, 0.64, 0.641]])  # moves 20 %, 6.7 %, 0.2 %
+    out = image_study_numbers(barriers, counts, 0.05)
+    assert out["images_chosen"] == 64  # at 32 path 1 still moved 6.7 %
+    assert out["images_counts"] == "8, 16, 32, 64"
+    assert out["images_barriers"].startswith("path 0: 1, 0.8, 0.78")
+    assert image_study_numbers(barriers, counts, 0.01)["images_chosen"] == 64
+    assert image_study_numbers(barriers, counts, 1e-4)["images_chosen"] == 0
+    with pytest.raises(ValueError, match="increasing"):
+        image_study_numbers(barriers, [64, 32, 16, 8], 0.05)

@@ -143,9 +143,14 @@ def path_beta(perfect_fit: Mapping[str, np.ndarray], smoothing: Mapping) -> floa
 
 
 def neb_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.ndarray], index: int,
-             neb: Mapping, smoothing: Mapping) -> dict[str, np.ndarray]:
+             neb: Mapping, smoothing: Mapping, images: int | None = None) -> dict[str, np.ndarray]:
     """Arrays of path file ``index``: the NEB path from the symmetrized perfect fit (global minimum)
-    to the ``index``-th chosen symmetrized minimum (:func:`choose_minima` with ``neb`` paths, seed)."""
+    to the ``index``-th chosen symmetrized minimum (:func:`choose_minima` with ``neb`` paths, seed).
+
+    ``images``: the image-count study's band of that many images, without refinement rounds (so
+    that the count is the only thing that changes)."""
+    if images is not None:
+        neb = {**neb, "images": int(images), "refine_rounds": 0}
     fits = choose_minima(minima, int(neb["paths"]), int(neb["seed"]))
     if not 0 <= index < len(fits):
         raise ValueError(f"path {index} requested, config neb.paths is {len(fits)}")

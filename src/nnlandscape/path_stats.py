@@ -90,6 +90,7 @@ def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: flo
     unverified = np.flatnonzero(conv & ~verified)
     kink = np.array([bool(p.get("kink_saddle", False)) for p in paths]) & conv
     return {
+        "beta": float(paths[0]["beta"]) if "beta" in paths[0] else float("nan"),
         "saddle_verified": int(verified.sum()),
         "saddle_verified_fraction": float(verified.sum() / conv.sum()) if conv.any() else float("nan"),
         "saddle_unverified": ", ".join(str(int(i)) for i in unverified) if unverified.size else "none",
@@ -154,3 +155,23 @@ def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
 def _whole(value: float) -> int | float:
     """A median of counts: an int when it is whole (so the paper prints no decimals)."""
     return int(value) if float(value).is_integer() else float(value)
+
+
+def image_study_numbers(barriers: np.ndarray, counts: Sequence[int], change_max: float
+                        ) -> dict[str, object]:
+    """The image-count study: ``barriers`` (paths, counts) against image ``counts`` (doublings,
+    increasing). The chosen count is the smallest one at which every path's barrier moved by less
+    than ``change_max`` (relative) from the previous count; 0 when none did."""
+    b = np.asarray(barriers, np.float64)
+    if b.shape[1] != len(counts) or list(counts) != sorted(counts):
+        raise ValueError(f"barriers {b.shape} do not match increasing image counts {list(counts)}")
+    change = np.abs(np.diff(b, axis=1)) / np.maximum(np.abs(b[:, :-1]), np.finfo(float).tiny)
+    ok = np.flatnonzero((change < change_max).all(axis=0))
+    chosen = int(counts[ok[0] + 1]) if ok.size else 0
+    rows = "; ".join(f"path {j}: " + ", ".join(f"{v:.3g}" for v in row) for j, row in enumerate(b))
+    return {
+        "images_counts": ", ".join(str(int(c)) for c in counts),
+        "images_barriers": rows,
+        "images_chosen": chosen,
+        "images_change_last": float(change[:, -1].max()) if change.size else float("nan"),
+    }

@@ -1,0 +1,15 @@
+"""Snakemake entry point: barrier against the number of images (the image-count study)."""
+
+import numpy as np
+
+from nnlandscape.io import save_json
+from nnlandscape.neb import load_path
+from nnlandscape.path_stats import barrier, image_study_numbers
+from nnlandscape.workflow import start
+
+start(snakemake)  # noqa: F821
+p = snakemake.params  # noqa: F821
+paths = [load_path(path) for path in snakemake.input.paths]  # noqa: F821
+barriers = np.array([barrier(path["energy"]) for path in paths]).reshape(p.paths, len(p.counts))
+numbers = image_study_numbers(barriers, p.counts, p.change_max)
+save_json(snakemake.output.numbers, {f"neb_{key}": value for key, value in numbers.items()})  # noqa: F821
