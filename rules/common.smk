@@ -91,6 +91,22 @@ def neb_image_files(example):
     )
 
 
+def pair_minima(wildcards):
+    """End points of the minimum-to-minimum paths of one (example, optimizer)."""
+    return f"results/{wildcards.example}/fits/{wildcards.optimizer}/minima.npz"
+
+
+def pair_files(wildcards):
+    """The pair path files of one (example, optimizer): pairs.neighbours + pairs.random of them."""
+    count = config["pairs"]["neighbours"] + config["pairs"]["random"]
+    return expand(
+        "results/{example}/pairs/{optimizer}/pair-{j:03d}.npz",
+        example=wildcards.example,
+        optimizer=wildcards.optimizer,
+        j=range(count),
+    )
+
+
 def neb_paths(wildcards):
     """The NEB path files of the example in the wildcards."""
     return neb_path_files(wildcards.example)
@@ -158,6 +174,7 @@ NUMBER_PARTS = [
     "hessian",
     "neb",
     "neb_images",
+    "pairs",
     "basin",
     "complex",
     "neb_complex",
@@ -182,6 +199,7 @@ PAPER_FIGURES = [
     "fig13",
     "fig14",
     "fig15",
+    "fig16",
 ]
 
 

@@ -35,3 +35,18 @@ def test_pair_graph_from_hand_made_paths():
     assert n["pairs_gd_barrier_median"] == 3.0
     assert n["pairs_gd_straight_ratio_median"] == pytest.approx(np.median([1 / 4, 3 / 8, 8 / 17]))
     assert n["pairs_gd_barrier_over_loss"] == pytest.approx(3.0 / np.mean([1.0, 2.0, 0.5]))
+
+
+def test_disconnectivity_figure_draws_every_join():
+    from nnlandscape.figures.neb import figure_disconnectivity
+
+    def path(a, b, top, ea, eb):
+        return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
+                "straight_energy": np.array([ea, 2 * top, eb])}
+
+    g = pair_graph([path(0, 1, 3.0, 1.0, 2.0), path(1, 2, 5.0, 2.0, 0.5)])
+    fig = figure_disconnectivity({"gd": g, "adadelta": g})
+    ax = fig.axes[0]
+    bars = [line for line in ax.lines if np.ptp(line.get_ydata()) == 0]
+    assert sorted(float(b.get_ydata()[0]) for b in bars) == [3.0, 5.0]
+    assert ax.get_ylabel() == "training MSE" and ax.get_xlabel()

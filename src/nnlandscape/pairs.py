@@ -15,6 +15,7 @@ import numpy as np
 
 from .band import NebConfig
 from .disconnectivity import graph_layout, spanning_tree, superbasin_joins
+from .io import load_npz
 from .neb import network_path, path_beta, usable_minima
 
 #: Arrays of a pair file beyond a path file's.
@@ -65,6 +66,11 @@ def pair_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.nda
                           float(neb["probe_step"]), int(neb["probe_directions"]),
                           int(pairs["seed"]) + index)
     return {**arrays, "pair": np.array([a, b], np.int64)}
+
+
+def load_pair(path) -> dict[str, np.ndarray]:
+    """Read and validate one pair file."""
+    return load_npz(path, PAIR_ARRAYS, finite=("images", "energy"), rule="pair_path")
 
 
 def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:

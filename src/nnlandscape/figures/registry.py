@@ -95,6 +95,12 @@ def _fig15(inputs: Inputs, params: Mapping):
                                    tuple(params["base"]))
 
 
+def _fig16(inputs: Inputs, params: Mapping):
+    graphs = {opt: load_npz(path) for opt, path in zip(params["optimizers"], inputs["graphs"],
+                                                        strict=True)}
+    return neb_figures.figure_disconnectivity(graphs)
+
+
 FIGURES: dict[str, Adapter] = {
     "fig01": _fig01,
     "fig02": _fig02,
@@ -111,6 +117,7 @@ FIGURES: dict[str, Adapter] = {
     "fig13": _fig13,
     "fig14": _fig14,
     "fig15": _fig15,
+    "fig16": _fig16,
 }
 
 

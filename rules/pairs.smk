@@ -1,0 +1,76 @@
+# Minima to minima (beyond the paper): one NEB job per pair of fitted minima, then the graph.
+
+
+rule pair_path:
+    input:
+        perfect_fit="results/{example}/perfect_fit.npz",
+        minima=pair_minima,
+    output:
+        path="results/{example}/pairs/{optimizer}/pair-{j}.npz",
+    log:
+        "logs/pair_path/{example}-{optimizer}-{j}.log",
+    benchmark:
+        "results/benchmarks/pair_path/{example}-{optimizer}-{j}.tsv"
+    wildcard_constraints:
+        j=r"\d{3}",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    params:
+        neb=config["neb"],
+        pairs=config["pairs"],
+        smoothing=config["smoothing"],
+    script:
+        "../scripts/pair_path.py"
+
+
+rule pair_graph:
+    input:
+        paths=pair_files,
+    output:
+        graph="results/{example}/pairs/{optimizer}/graph.npz",
+    log:
+        "logs/pair_graph/{example}-{optimizer}.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    script:
+        "../scripts/pair_graph.py"
+
+
+rule pair_numbers:
+    input:
+        graphs=expand("results/main/pairs/{optimizer}/graph.npz", optimizer=OPTIMIZERS),
+    output:
+        numbers="results/numbers/pairs.json",
+    log:
+        "logs/pair_numbers/main.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    params:
+        optimizers=OPTIMIZERS,
+    script:
+        "../scripts/pair_numbers.py"
+
+
+rule figure_disconnectivity:
+    input:
+        graphs=expand("results/main/pairs/{optimizer}/graph.npz", optimizer=OPTIMIZERS),
+    output:
+        pdf="results/figures/fig16.pdf",
+        png=report(
+            "results/figures/fig16.png",
+            caption="../report/fig16.rst",
+            category="4.6 NEB paths",
+        ),
+    log:
+        "logs/figures/fig16.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    params:
+        figure="fig16",
+        optimizers=OPTIMIZERS,
+    script:
+        "../scripts/figure.py"
