@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from test_band import muller_brown  # the Müller–Brown surface of the band tests
 
 from nnlandscape.band import NebConfig, nudged_elastic_band
 from nnlandscape.construction import Example, perfect_fit
@@ -11,17 +12,6 @@ from nnlandscape.saddle import complement_basis, hessian_index, probe_kink
 from nnlandscape.symmetry import rescale_nodes
 
 F64 = torch.float64
-MB_A = torch.tensor([-200.0, -100.0, -170.0, 15.0], dtype=F64)
-MB_a = torch.tensor([-1.0, -1.0, -6.5, 0.7], dtype=F64)
-MB_b = torch.tensor([0.0, 0.0, 11.0, 0.6], dtype=F64)
-MB_c = torch.tensor([-10.0, -10.0, -6.5, 0.7], dtype=F64)
-MB_X = torch.tensor([1.0, 0.0, -0.5, -1.0], dtype=F64)
-MB_Y = torch.tensor([0.0, 0.5, 1.5, 1.0], dtype=F64)
-
-
-def muller_brown(p: torch.Tensor) -> torch.Tensor:
-    dx, dy = p[:, :1] - MB_X, p[:, 1:2] - MB_Y
-    return (MB_A * torch.exp(MB_a * dx**2 + MB_b * dx * dy + MB_c * dy**2)).sum(1)
 
 
 def hess(fn, point: np.ndarray) -> np.ndarray:
