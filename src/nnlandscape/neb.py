@@ -123,15 +123,25 @@ def usable_minima(minima: Mapping[str, np.ndarray]) -> np.ndarray:
     return np.flatnonzero(~np.asarray(minima["dead"], bool) & ~np.asarray(minima["diverged"], bool))
 
 
+def fallback_minima(minima: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Indices used after the usable ones when too few are usable: settled end points that were
+    neither certified nor found to be saddles (``kind`` 3); none for a fits file."""
+    if "kind" in minima:
+        return np.flatnonzero(np.asarray(minima["kind"]) == 3)
+    return np.zeros(0, np.int64)
+
+
 def choose_minima(minima: Mapping[str, np.ndarray], count: int, seed: int) -> np.ndarray:
     """Row indices (count,) of the path end points: a seeded draw, without repeats, among
-    :func:`usable_minima`; path j goes to row ``choose_minima(...)[j]``. A seeded permutation, so
-    asking for more paths keeps the earlier ones."""
-    live = usable_minima(minima)
-    if count > live.size:
-        raise ValueError(f"{count} NEB paths requested but only {live.size} usable minima; "
+    :func:`usable_minima`, then (if too few) among :func:`fallback_minima`; path j goes to row
+    ``choose_minima(...)[j]``. Seeded permutations, so asking for more paths keeps the earlier ones."""
+    rng = np.random.default_rng(seed)
+    order = np.concatenate([rng.permutation(usable_minima(minima)),
+                            rng.permutation(fallback_minima(minima))]).astype(np.int64)
+    if count > order.size:
+        raise ValueError(f"{count} NEB paths requested but only {order.size} usable minima; "
                          f"lower neb.paths or fit more networks")
-    return np.random.default_rng(seed).permutation(live)[:count]
+    return order[:count]
 
 
 def path_beta(perfect_fit: Mapping[str, np.ndarray], smoothing: Mapping) -> float:
@@ -162,7 +172,9 @@ def neb_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.ndar
                           float(neb["saddle_tol"]), float(neb["probe_step"]),
                           int(neb["probe_directions"]), int(neb["seed"]) + index)
     fit_index = int(minima["fit_index"][fit]) if "fit_index" in minima else fit
-    return {**arrays, "fit_index": np.int64(fit_index), "fit_loss": np.float64(minima["loss"][fit])}
+    kind = int(minima["kind"][fit]) if "kind" in minima else -1
+    return {**arrays, "fit_index": np.int64(fit_index), "fit_loss": np.float64(minima["loss"][fit]),
+            "end_kind": np.int64(kind)}
 
 
 def load_path(path) -> dict[str, np.ndarray]:

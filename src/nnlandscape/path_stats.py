@@ -91,6 +91,7 @@ def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: flo
     kink = np.array([bool(p.get("kink_saddle", False)) for p in paths]) & conv
     return {
         "beta": float(paths[0]["beta"]) if "beta" in paths[0] else float("nan"),
+        "ends_certified": int(sum(int(p.get("end_kind", -1)) in (0, 1) for p in paths)),
         "saddle_verified": int(verified.sum()),
         "saddle_verified_fraction": float(verified.sum() / conv.sum()) if conv.any() else float("nan"),
         "saddle_unverified": ", ".join(str(int(i)) for i in unverified) if unverified.size else "none",
