@@ -189,16 +189,6 @@ def test_climbing_force_inverts_the_tangential_gradient(minima):
     assert float(f.residual[0]) == pytest.approx(float(g.norm()))
 
 
-def test_min_norm_in_hull():
-    from nnlandscape.band import min_norm_in_hull
-
-    # opposite forces across a kink: 0 is in their hull although each has norm 1
-    assert min_norm_in_hull(np.array([[1.0, 0.0], [-1.0, 0.0]])) == pytest.approx(0.0, abs=1e-6)
-    # the hull of (1, 1) and (-1, 1) comes no closer to 0 than (0, 1)
-    assert min_norm_in_hull(np.array([[1.0, 1.0], [-1.0, 1.0]])) == pytest.approx(1.0, rel=1e-6)
-    assert min_norm_in_hull(np.array([[3.0, 4.0]])) == pytest.approx(5.0)
-
-
 def test_window_converges_a_band_across_a_kink_that_plain_test_does_not():
     # a valley with a |x| floor: the path runs along x = 0 from (0, -1) to (0, 1); an image off
     # the line feels a force of 1 across it and jumps from side to side instead of settling

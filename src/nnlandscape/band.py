@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from scipy.optimize import nnls
+
+from .nonsmooth import min_norm_element
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
 #: Optimizers of the band (not the training optimizers of the fits).
@@ -324,34 +325,16 @@ def lbfgs_step(x: torch.Tensor, force: torch.Tensor, state: LbfgsState, step: fl
     return x + move
 
 
-def min_norm_in_hull(vectors: np.ndarray) -> float:
-    """Norm of (an upper bound on) the shortest vector in the convex hull of the rows (K, P).
-
-    Solves min |V^T l| over the simplex by non-negative least squares with the constraint sum l = 1
-    as a heavily weighted extra row, then renormalizes l onto the simplex: the norm returned is
-    that of a point of the hull, so it bounds the minimum from above (gradient sampling's
-    stationarity measure, Burke, Lewis & Overton 2005, eq. 2.3).
-    """
-    v = np.asarray(vectors, np.float64)
-    if v.shape[0] == 1:
-        return float(np.linalg.norm(v[0]))
-    weight = 1e3 * max(float(np.abs(v).max()), np.finfo(float).tiny)
-    a = np.vstack([v.T, np.full((1, v.shape[0]), weight)])
-    b = np.concatenate([np.zeros(v.shape[1]), [weight]])
-    lam = nnls(a, b, maxiter=50 * v.shape[0])[0]
-    lam = lam / lam.sum() if lam.sum() > 0 else np.full(v.shape[0], 1.0 / v.shape[0])
-    return float(np.linalg.norm(lam @ v))
-
-
 def eps_residual(points: list[np.ndarray], residuals: list[np.ndarray], radius: float) -> np.ndarray:
     """Per image (I-2,): the shortest convex combination of its residual vectors at the recent
-    iterates that lie within ``radius`` of its current position (the last entry)."""
+    iterates that lie within ``radius`` of its current position (the last entry): gradient
+    sampling's stationarity measure (Burke, Lewis & Overton 2005) with the iterates as samples."""
     x = np.stack(points)  # (K, I-2, P)
     r = np.stack(residuals)
     out = np.empty(x.shape[1])
     for i in range(x.shape[1]):
         near = np.linalg.norm(x[:, i] - x[-1, i], axis=1) <= radius
-        out[i] = min_norm_in_hull(r[near, i])
+        out[i] = np.linalg.norm(min_norm_element(r[near, i])[0])
     return out
 
 

@@ -17,8 +17,9 @@ import torch
 from .band import EnergyFn, NebConfig, band_forces, linear_path, nudged_elastic_band
 from .hessian import choose_beta, loss_hessian, softplus
 from .io import load_npz
-from .network import layer_slices, mse
+from .network import mse
 from .saddle import hessian_index, probe_kink
+from .settle import rescaling_directions
 
 #: Arrays of a path file and their dimensions (see ``outputs.md``).
 PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
@@ -38,31 +39,6 @@ def network_energy(x: np.ndarray, y: np.ndarray, n: int, k: int,
         return mse(params, xt, yt, n, k, act)
 
     return energy
-
-
-def rescaling_directions(params: np.ndarray, n: int, k: int) -> np.ndarray:
-    """Tangents (P, n*k) of the rescaling orbit at ``params``: hidden node j of layer l has its
-    incoming weights and bias scaled by c and its outgoing weights by 1/c; d/dc at c = 1.
-
-    They are exact flat directions of the ReLU loss (positive homogeneity) and nearly flat ones of
-    the smoothed loss: a saddle test sets them aside.
-    """
-    p = np.asarray(params, np.float64)
-    slices = layer_slices(n, k)
-    cols = []
-    for layer in range(k):
-        (w_in, b_in), (w_out, _) = slices[layer], slices[layer + 1]
-        fan_in = 1 if layer == 0 else n
-        out_rows = 1 if layer == k - 1 else n
-        for j in range(n):
-            d = np.zeros_like(p)
-            rows = np.arange(w_in.start, w_in.stop).reshape(n, fan_in)
-            d[rows[j]] = p[rows[j]]
-            d[b_in.start + j] = p[b_in.start + j]
-            out = np.arange(w_out.start, w_out.stop).reshape(out_rows, n)
-            d[out[:, j]] = -p[out[:, j]]
-            cols.append(d)
-    return np.stack(cols, axis=1)
 
 
 def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
@@ -93,8 +69,9 @@ def climbing_saddle(images: np.ndarray, top: int, converged: bool, x: np.ndarray
                     n: int, k: int, beta: float, rel_tol: float, probe_step: float,
                     probe_directions: int, seed: int) -> dict[str, np.ndarray]:
     """Saddle test at the climbing image ``top`` of a converged band: index of the smoothed loss's
-    Hessian without the rescaling directions, and a kink probe of the ReLU loss (both ways along
-    the path, ``probe_directions`` random directions across it, step ``probe_step``)."""
+    Hessian without the n k rescaling directions (exactly flat for ReLU, nearly so smoothed), and
+    a kink probe of the ReLU loss (both ways along the path, ``probe_directions`` random directions
+    across it, step ``probe_step``)."""
     if not converged or top < 1:
         return {"saddle_verified": np.bool_(False), "saddle_negative": np.int64(-1),
                 "saddle_lowest": np.float64(np.nan), "saddle_overlap": np.float64(np.nan),

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .nonsmooth import orthonormal_complement, projected_spectrum
+
 PointEnergy = Callable[[np.ndarray], np.ndarray]  # (m, P) points -> (m,) energies
 
 
@@ -32,34 +34,23 @@ class HessianIndex:
         return self.negative == 1
 
 
-def complement_basis(flat: np.ndarray | None, dim: int, tol: float = 1e-10) -> np.ndarray:
-    """Orthonormal basis (dim, dim - r) of the complement of the span of the columns of ``flat``
-    (dim, m); r is the numerical rank of ``flat`` (singular values above ``tol`` times the largest)."""
-    if flat is None or flat.size == 0:
-        return np.eye(dim)
-    u, sv, _ = np.linalg.svd(np.asarray(flat, np.float64), full_matrices=True)
-    rank = int((sv > tol * sv.max()).sum()) if sv.size and sv.max() > 0 else 0
-    return u[:, rank:]
-
-
 def hessian_index(hess: np.ndarray, flat: np.ndarray | None = None, rel_tol: float = 1e-3,
                   tangent: np.ndarray | None = None) -> HessianIndex:
-    """Count the clearly negative eigenvalues of ``hess`` (P, P) on the complement of ``flat``.
+    """Count the clearly negative eigenvalues of ``hess`` (P, P) on the complement of the rows of
+    ``flat`` (m, P).
 
     An eigenvalue is negative when below ``-rel_tol`` times the largest magnitude (round-off and
     smoothing make tiny negative ones). ``tangent`` (P,), the path's direction: reports how far the
     lowest eigenvector lies along it (near 1 for the saddle a path crosses).
     """
-    h = 0.5 * (np.asarray(hess, np.float64) + np.asarray(hess, np.float64).T)
-    basis = complement_basis(flat, h.shape[0])
-    vals, vecs = np.linalg.eigh(basis.T @ h @ basis)
+    h = np.asarray(hess, np.float64)
+    vals, vecs = projected_spectrum(h, np.zeros((0, h.shape[0])) if flat is None else flat)
     scale = float(np.abs(vals).max()) if vals.size else 0.0
     negative = int((vals < -rel_tol * scale).sum()) if scale > 0 else 0
     overlap = float("nan")
     if tangent is not None and vals.size:
         t = np.asarray(tangent, np.float64)
-        low = basis @ vecs[:, 0]
-        overlap = float(abs(low @ t) / max(np.linalg.norm(t), np.finfo(float).tiny))
+        overlap = float(abs(vecs[:, 0] @ t) / max(np.linalg.norm(t), np.finfo(float).tiny))
     return HessianIndex(vals, negative, float(vals[0]) if vals.size else float("nan"), overlap)
 
 
@@ -80,15 +71,16 @@ class KinkProbe:
 def probe_kink(energy: PointEnergy, x: np.ndarray, tangent: np.ndarray, h: float, directions: int,
                seed: int, flat: np.ndarray | None = None) -> KinkProbe:
     """Probe the energy at ``x`` a distance ``h`` along ``+-tangent`` and along ``+-u`` for
-    ``directions`` random unit directions u orthogonal to the tangent and to ``flat`` (P, r).
+    ``directions`` random unit directions u orthogonal to the tangent and to the rows of ``flat``
+    (m, P).
 
     Finite steps see a kink that a gradient at the point cannot; ``h`` sets the scale looked at.
     """
     x = np.asarray(x, np.float64)
     t = np.asarray(tangent, np.float64)
     t = t / np.linalg.norm(t)
-    cols = [t[:, None]] + ([np.asarray(flat, np.float64)] if flat is not None and flat.size else [])
-    basis = complement_basis(np.concatenate(cols, axis=1), x.size)
+    rows = [t[None]] + ([np.asarray(flat, np.float64)] if flat is not None and flat.size else [])
+    basis = orthonormal_complement(np.concatenate(rows), x.size)
     rng = np.random.default_rng(seed)
     u = basis @ rng.standard_normal((basis.shape[1], directions))
     u /= np.linalg.norm(u, axis=0, keepdims=True)
