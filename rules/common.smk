@@ -43,6 +43,33 @@ def minima_of(example):
     return {opt: f"results/{example}/fits/{opt}/minima.npz" for opt in OPTIMIZERS}
 
 
+def settle_shards(wildcards):
+    """The settled shard files of one (example, optimizer), from settle.<example>.count and shard_size."""
+    st = config["settle"][wildcards.example]
+    return expand(
+        "results/{example}/settled/{optimizer}/shard-{shard:04d}.npz",
+        example=wildcards.example,
+        optimizer=wildcards.optimizer,
+        shard=range(n_shards(st["count"], st["shard_size"])),
+    )
+
+
+def settled_of(example):
+    """Named settled inputs {settled_<optimizer>: path} of one example."""
+    return {
+        f"settled_{opt}": f"results/{example}/settled/{opt}/minima.npz"
+        for opt in OPTIMIZERS
+    }
+
+
+def example_settled(wildcards):
+    """Settled end points {optimizer: path} of the example in the wildcards."""
+    return {
+        opt: f"results/{wildcards.example}/settled/{opt}/minima.npz"
+        for opt in OPTIMIZERS
+    }
+
+
 def example_config(wildcards):
     """config["examples"][example]: the construction and size of one example."""
     return config["examples"][wildcards.example]
@@ -92,8 +119,8 @@ def neb_image_files(example):
 
 
 def pair_minima(wildcards):
-    """End points of the minimum-to-minimum paths of one (example, optimizer)."""
-    return f"results/{wildcards.example}/fits/{wildcards.optimizer}/minima.npz"
+    """End points of the minimum-to-minimum paths of one (example, optimizer): its settled minima."""
+    return f"results/{wildcards.example}/settled/{wildcards.optimizer}/minima.npz"
 
 
 def pair_files(wildcards):
@@ -126,6 +153,21 @@ def basin_batches(wildcards):
 def basin_trials_of(example):
     """Named joined basin inputs {optimizer: path} of one example."""
     return {opt: f"results/{example}/basin/{opt}/trials.npz" for opt in OPTIMIZERS}
+
+
+def budget_fitset(wildcards):
+    """The step-budget sample as a fit set: the first budget.count main fits (same seed namespace,
+    hence the same inits), one shard, trained for the budget in the wildcards."""
+    ex = config["examples"]["main"]
+    count = config["budget"]["count"]
+    return {
+        "namespace": "main",
+        "n": ex["n"],
+        "k": ex["k"],
+        "count": count,
+        "shard_size": count,
+        "steps": int(wildcards.steps),
+    }
 
 
 def larger_network(wildcards):
@@ -170,6 +212,9 @@ def larger_minima_files():
 # One entry per part of the paper: results/numbers/{part}.json is merged into numbers.json.
 NUMBER_PARTS = [
     "main",
+    "settle_main",
+    "settle_complex",
+    "budget",
     "geometry",
     "hessian",
     "neb",
@@ -200,6 +245,7 @@ PAPER_FIGURES = [
     "fig14",
     "fig15",
     "fig16",
+    "fig17",
 ]
 
 

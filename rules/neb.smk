@@ -4,7 +4,7 @@
 rule neb_path:
     input:
         perfect_fit="results/{example}/perfect_fit.npz",
-        minima="results/{example}/fits/gd/minima.npz",
+        minima="results/{example}/settled/gd/minima.npz",
     output:
         path="results/{example}/neb/path-{j}.npz",
     log:

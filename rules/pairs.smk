@@ -58,19 +58,19 @@ rule figure_disconnectivity:
     input:
         graphs=expand("results/main/pairs/{optimizer}/graph.npz", optimizer=OPTIMIZERS),
     output:
-        pdf="results/figures/fig16.pdf",
+        pdf="results/figures/fig17.pdf",
         png=report(
-            "results/figures/fig16.png",
-            caption="../report/fig16.rst",
+            "results/figures/fig17.png",
+            caption="../report/fig17.rst",
             category="4.6 NEB paths",
         ),
     log:
-        "logs/figures/fig16.log",
+        "logs/figures/fig17.log",
     conda:
         SCIENCE_ENV
     threads: 1
     params:
-        figure="fig16",
+        figure="fig17",
         optimizers=OPTIMIZERS,
     script:
         "../scripts/figure.py"

@@ -50,3 +50,11 @@ def test_disconnectivity_figure_draws_every_join():
     bars = [line for line in ax.lines if np.ptp(line.get_ydata()) == 0]
     assert sorted(float(b.get_ydata()[0]) for b in bars) == [3.0, 5.0]
     assert ax.get_ylabel() == "training MSE" and ax.get_xlabel()
+
+
+def test_pair_pool_adds_uncertified_minima_only_when_certified_ones_are_too_few():
+    from nnlandscape.pairs import pair_pool
+
+    settled = {"kind": np.array([0, 2, 1, 3, 3, 0], np.int64)}
+    assert pair_pool(settled, 3).tolist() == [0, 2, 5]  # 3 certified give 3 pairs
+    assert sorted(pair_pool(settled, 4).tolist()) == [0, 2, 3, 4, 5]  # saddles (kind 2) never

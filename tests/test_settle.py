@@ -8,14 +8,18 @@ from nnlandscape.construction import Example, perfect_fit, training_data
 from nnlandscape.network import forward, mse_np, n_params
 from nnlandscape.nonsmooth import DESCENT_FOUND, KINK_MINIMUM, NOT_CERTIFIED, SMOOTH_MINIMUM
 from nnlandscape.settle import (
+    SETTLED_ARRAYS,
     SettleConfig,
     certify,
+    join_settled,
     kink_mask,
     relu_gradient,
     relu_loss,
     rescaling_directions,
     residual_jacobian,
+    selection,
     settle,
+    settle_numbers,
 )
 from nnlandscape.symmetry import rescale_nodes, symmetrize
 from nnlandscape.train import OptimizerConfig, train_reference
@@ -115,3 +119,40 @@ def test_the_perfect_fit_is_certified_as_a_minimum_with_loss_zero(perfect):
     assert out["kind"][0] in (SMOOTH_MINIMUM, KINK_MINIMUM)
     assert out["kinks"][0] > 0  # the construction puts training points on its breakpoints
     assert out["moved"][0] < 1e-6
+
+
+def fake_settled(kinds, losses, start):
+    m = len(kinds)
+    return {"kind": np.array(kinds), "loss": np.array(losses), "loss_start": np.array(start),
+            "moved": np.arange(m, dtype=float), "stationarity": np.full(m, 1e-7),
+            "kinks": np.array([0, 2, 0, 1][:m]), "extra_flat": np.array([3, -1, 5, -1][:m]),
+            "eig_min_relative": np.array([-1e-9, np.nan, -1e-3, np.nan][:m]),
+            "iterations": np.ones(m, dtype=np.int64)}
+
+
+def test_selection_takes_the_first_live_fits_in_order():
+    minima = {"dead": np.array([0, 1, 0, 0, 0], bool), "diverged": np.array([0, 0, 1, 0, 0], bool)}
+    assert selection(minima, 2).tolist() == [0, 3]
+    assert selection(minima, 10).tolist() == [0, 3, 4]
+
+
+def test_settle_numbers_count_each_class_and_the_loss_drop():
+    s = fake_settled([0, 1, 2, 3], [0.1, 0.2, 0.3, 0.4], [0.2, 0.4, 0.3, 0.8])
+    out = settle_numbers({"gd": s}, "settle_main")
+    assert (out["settle_main_gd_smooth"], out["settle_main_gd_kink"], out["settle_main_gd_descent"],
+            out["settle_main_gd_uncertified"]) == (1, 1, 1, 1)
+    assert out["settle_main_gd_certified"] == 2 and out["settle_main_gd_certified_share"] == 0.5
+    assert out["settle_main_gd_drop_median"] == pytest.approx(0.5)  # drops 0.5, 0.5, 0, 0.5
+    assert out["settle_main_gd_loss_certified_median"] == pytest.approx(0.15)
+    assert out["settle_main_gd_on_kinks_share"] == 0.5
+    assert out["settle_main_gd_extra_flat_median"] == 3  # smooth minima only (kind 0)
+    assert out["settle_main_gd_eig_min_relative_median"] == -1e-9
+
+
+def test_join_settled_keeps_shard_order(small):
+    p, x, y = small
+    one = {name: np.zeros((2, 3)) if name in ("params", "params_sym") else np.zeros(2)
+           for name in SETTLED_ARRAYS}
+    two = {name: v + 1 for name, v in one.items()}
+    joined = join_settled([one, two])
+    assert joined["loss"].tolist() == [0, 0, 1, 1] and joined["params"].shape == (4, 3)

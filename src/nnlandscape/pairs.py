@@ -16,7 +16,7 @@ import numpy as np
 from .band import NebConfig
 from .disconnectivity import graph_layout, spanning_tree, superbasin_joins
 from .io import load_npz
-from .neb import network_path, path_beta, usable_minima
+from .neb import fallback_minima, network_path, path_beta, usable_minima
 
 #: Arrays of a pair file beyond a path file's.
 PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0}
@@ -50,11 +50,21 @@ def choose_pairs(params: np.ndarray, usable: np.ndarray, neighbours: int, random
     return idx[np.asarray(chosen, np.int64).reshape(-1, 2)]
 
 
+def pair_pool(minima: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+    """Rows pairs are drawn from: the usable (certified) minima, and the fallback ones too when the
+    usable ones give fewer than ``count`` distinct pairs."""
+    usable = usable_minima(minima)
+    if usable.size * (usable.size - 1) // 2 >= count:
+        return usable
+    return np.concatenate([usable, fallback_minima(minima)])
+
+
 def pair_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.ndarray], index: int,
               neb: Mapping, pairs: Mapping, smoothing: Mapping) -> dict[str, np.ndarray]:
     """Arrays of pair file ``index``: the NEB path between the two minima of pair ``index`` of
     :func:`choose_pairs` (symmetrized parameters), with the straight segment's energies."""
-    chosen = choose_pairs(minima["params_sym"], usable_minima(minima), int(pairs["neighbours"]),
+    count = int(pairs["neighbours"]) + int(pairs["random"])
+    chosen = choose_pairs(minima["params_sym"], pair_pool(minima, count), int(pairs["neighbours"]),
                           int(pairs["random"]), int(pairs["seed"]))
     if not 0 <= index < len(chosen):
         raise ValueError(f"pair {index} requested, config pairs gives {len(chosen)} pairs")
@@ -65,7 +75,8 @@ def pair_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.nda
                           path_beta(perfect_fit, smoothing), float(neb["saddle_tol"]),
                           float(neb["probe_step"]), int(neb["probe_directions"]),
                           int(pairs["seed"]) + index)
-    return {**arrays, "pair": np.array([a, b], np.int64)}
+    kinds = [int(minima["kind"][v]) if "kind" in minima else -1 for v in (a, b)]
+    return {**arrays, "pair": np.array([a, b], np.int64), "end_kind": np.array(kinds, np.int64)}
 
 
 def load_pair(path) -> dict[str, np.ndarray]:
