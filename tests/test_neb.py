@@ -26,11 +26,11 @@ def test_choose_minima_takes_certified_minima_when_the_file_has_a_certificate():
     settled = {"kind": np.array([0, 2, 1, 3, 0, 1], np.int64)}
     chosen = choose_minima(settled, 4, seed=3)
     assert sorted(chosen.tolist()) == [0, 2, 4, 5]
-    # too few certified: the uncertified end point (kind 3) comes last, a saddle (kind 2) never
-    more = choose_minima(settled, 5, seed=3)
-    assert more[:4].tolist() == chosen.tolist() and more[4] == 3
-    with pytest.raises(ValueError, match="5 usable"):
-        choose_minima(settled, 6, seed=3)
+    # too few certified: the uncertified end point (kind 3) next, one with descent (kind 2) last
+    more = choose_minima(settled, 6, seed=3)
+    assert more[:4].tolist() == chosen.tolist() and more[4:].tolist() == [3, 1]
+    with pytest.raises(ValueError, match="6 usable"):
+        choose_minima(settled, 7, seed=3)
 
 
 def test_network_path_between_nearby_networks():

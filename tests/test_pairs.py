@@ -57,4 +57,6 @@ def test_pair_pool_adds_uncertified_minima_only_when_certified_ones_are_too_few(
 
     settled = {"kind": np.array([0, 2, 1, 3, 3, 0], np.int64)}
     assert pair_pool(settled, 3).tolist() == [0, 2, 5]  # 3 certified give 3 pairs
-    assert sorted(pair_pool(settled, 4).tolist()) == [0, 2, 3, 4, 5]  # saddles (kind 2) never
+    # then the uncertified (kind 3), and those with descent (kind 2) only as the last resort
+    assert pair_pool(settled, 4).tolist()[:3] == [0, 2, 5]
+    assert sorted(pair_pool(settled, 4).tolist()[3:]) == [1, 3, 4]

@@ -92,29 +92,34 @@ def climbing_saddle(images: np.ndarray, top: int, converged: bool, x: np.ndarray
             "kink_saddle": np.bool_(probe.saddle)}
 
 
-def usable_minima(minima: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Indices of the minima a path may end at: certified minima (settle's ``kind`` 0 or 1) when
-    the file has a certificate, else the live fits (neither dead nor diverged)."""
+def end_point_groups(minima: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """Rows a path may end at, in order of preference. A settled file (with settle's ``kind``):
+    certified minima (kind 0 or 1), then end points neither certified nor refuted (kind 3), then,
+    as a last resort at scales too small to certify anything, those where descent was found (kind
+    2). A fits file: the live fits (neither dead nor diverged)."""
     if "kind" in minima:
-        return np.flatnonzero(np.asarray(minima["kind"]) <= 1)
-    return np.flatnonzero(~np.asarray(minima["dead"], bool) & ~np.asarray(minima["diverged"], bool))
+        kind = np.asarray(minima["kind"])
+        return [np.flatnonzero(kind <= 1), np.flatnonzero(kind == 3), np.flatnonzero(kind == 2)]
+    return [np.flatnonzero(~np.asarray(minima["dead"], bool) & ~np.asarray(minima["diverged"], bool))]
+
+
+def usable_minima(minima: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The preferred end points: certified minima of a settled file, live fits of a fits file."""
+    return end_point_groups(minima)[0]
 
 
 def fallback_minima(minima: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Indices used after the usable ones when too few are usable: settled end points that were
-    neither certified nor found to be saddles (``kind`` 3); none for a fits file."""
-    if "kind" in minima:
-        return np.flatnonzero(np.asarray(minima["kind"]) == 3)
-    return np.zeros(0, np.int64)
+    """End points used, in this order, only when too few are usable (:func:`end_point_groups`)."""
+    rest = end_point_groups(minima)[1:]
+    return np.concatenate(rest).astype(np.int64) if rest else np.zeros(0, np.int64)
 
 
 def choose_minima(minima: Mapping[str, np.ndarray], count: int, seed: int) -> np.ndarray:
-    """Row indices (count,) of the path end points: a seeded draw, without repeats, among
-    :func:`usable_minima`, then (if too few) among :func:`fallback_minima`; path j goes to row
-    ``choose_minima(...)[j]``. Seeded permutations, so asking for more paths keeps the earlier ones."""
+    """Row indices (count,) of the path end points: a seeded draw, without repeats, group by group
+    of :func:`end_point_groups`; path j goes to row ``choose_minima(...)[j]``. Seeded permutations,
+    so asking for more paths keeps the earlier ones."""
     rng = np.random.default_rng(seed)
-    order = np.concatenate([rng.permutation(usable_minima(minima)),
-                            rng.permutation(fallback_minima(minima))]).astype(np.int64)
+    order = np.concatenate([rng.permutation(g) for g in end_point_groups(minima)]).astype(np.int64)
     if count > order.size:
         raise ValueError(f"{count} NEB paths requested but only {order.size} usable minima; "
                          f"lower neb.paths or fit more networks")

@@ -131,7 +131,7 @@ def figure_disconnectivity(graphs: Mapping[str, Mapping[str, np.ndarray]]):
     axes = np.atleast_1d(axes)
     for ax, (optimizer, graph), label in zip(axes, graphs.items(), "abcdef", strict=False):
         _draw_disconnectivity(ax, graph, COLORS.get(optimizer, "0.2"))
-        ax.set(xlabel=f"{LABELS.get(optimizer, optimizer)} minimum (row of its minima file)",
+        ax.set(xlabel=f"{LABELS.get(optimizer, optimizer)} minimum (row of the settled minima file)",
                ylabel="training MSE")
         panel_label(ax, label)
     return fig
