@@ -58,3 +58,8 @@ def test_network_path_between_nearby_networks():
     assert res["midpoint_energy"].shape == (images.shape[0] - 1,)
     # 30 iterations do not converge: no saddle claimed
     assert not res["converged"] and not res["saddle_verified"] and res["saddle_negative"] == -1
+    # the same inputs give the same path, bit for bit
+    again = network_path(p, q, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                         probe_directions=4, seed=0)
+    assert again["images"].tobytes() == images.tobytes()
+    assert again["energy"].tobytes() == res["energy"].tobytes()
