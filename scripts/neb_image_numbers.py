@@ -3,8 +3,7 @@
 import numpy as np
 
 from nnlandscape.io import save_json
-from nnlandscape.neb import load_path
-from nnlandscape.path_stats import barrier, image_study_numbers
+from nnlandscape.path_stats import barrier, image_study_numbers, load_path
 from nnlandscape.workflow import start
 
 start(snakemake)  # noqa: F821

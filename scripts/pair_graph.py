@@ -1,7 +1,7 @@
 """Snakemake entry point: saddle matrix, spanning tree and disconnectivity graph of one optimizer's pairs."""
 
 from nnlandscape.io import save_npz
-from nnlandscape.pairs import load_pair, pair_graph
+from nnlandscape.path_stats import load_pair, pair_graph
 from nnlandscape.workflow import start
 
 start(snakemake)  # noqa: F821

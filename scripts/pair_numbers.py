@@ -1,7 +1,7 @@
 """Snakemake entry point: numbers about the minimum-to-minimum paths of each optimizer."""
 
 from nnlandscape.io import load_npz, save_json
-from nnlandscape.pairs import pair_numbers
+from nnlandscape.path_stats import pair_numbers
 from nnlandscape.workflow import start
 
 start(snakemake)  # noqa: F821

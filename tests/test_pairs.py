@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nnlandscape.pairs import choose_pairs, pair_graph, pair_numbers
+from nnlandscape.pairs import choose_pairs
+from nnlandscape.path_stats import pair_graph, pair_numbers
 
 
 def test_choose_pairs_takes_nearest_neighbours_then_seeded_random_pairs():

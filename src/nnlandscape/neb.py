@@ -16,15 +16,9 @@ import torch
 
 from .band import EnergyFn, NebConfig, band_forces, linear_path, nudged_elastic_band
 from .hessian import choose_beta, loss_hessian, softplus
-from .io import load_npz
 from .network import mse
 from .saddle import hessian_index, probe_kink
 from .settle import rescaling_directions
-
-#: Arrays of a path file and their dimensions (see ``outputs.md``).
-PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
-               "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
-               "saddle_verified": 0}
 
 
 def network_energy(x: np.ndarray, y: np.ndarray, n: int, k: int,
@@ -157,8 +151,3 @@ def neb_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.ndar
     kind = int(minima["kind"][fit]) if "kind" in minima else -1
     return {**arrays, "fit_index": np.int64(fit_index), "fit_loss": np.float64(minima["loss"][fit]),
             "end_kind": np.int64(kind)}
-
-
-def load_path(path) -> dict[str, np.ndarray]:
-    """Read and validate one path file."""
-    return load_npz(path, PATH_ARRAYS, finite=("images", "energy", "arc"), rule="neb_path")

@@ -4,22 +4,18 @@ Pairs are the nearest neighbours among the usable minima (symmetrized parameters
 seeded random pairs; each pair gets a NEB path (:func:`nnlandscape.neb.network_path`) and the
 barrier of the straight segment as the naive baseline. The path tops form a saddle matrix whose
 minimum spanning tree and superbasin joins (:mod:`nnlandscape.disconnectivity`) give the
-disconnectivity graph.
+disconnectivity graph (:func:`nnlandscape.path_stats.pair_graph`, free of PyTorch like every
+numbers job).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
 from .band import NebConfig
-from .disconnectivity import graph_layout, spanning_tree, superbasin_joins
-from .io import load_npz
 from .neb import fallback_minima, network_path, path_beta, usable_minima
-
-#: Arrays of a pair file beyond a path file's.
-PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0}
 
 
 def choose_pairs(params: np.ndarray, usable: np.ndarray, neighbours: int, random: int,
@@ -77,53 +73,3 @@ def pair_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.nda
                           int(pairs["seed"]) + index)
     kinds = [int(minima["kind"][v]) if "kind" in minima else -1 for v in (a, b)]
     return {**arrays, "pair": np.array([a, b], np.int64), "end_kind": np.array(kinds, np.int64)}
-
-
-def load_pair(path) -> dict[str, np.ndarray]:
-    """Read and validate one pair file."""
-    return load_npz(path, PAIR_ARRAYS, finite=("images", "energy"), rule="pair_path")
-
-
-def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Graph arrays from pair files: the minima involved, their ReLU losses (the band's end
-    energies), the saddle matrix (path tops; inf where no path), barriers, spanning tree, joins and
-    a layout for the disconnectivity graph."""
-    rows = sorted({int(v) for f in pair_files for v in f["pair"]})
-    where = {r: i for i, r in enumerate(rows)}
-    energy = np.full(len(rows), np.nan)
-    saddle = np.full((len(rows), len(rows)), np.inf)
-    straight = np.full(len(pair_files), np.nan)
-    barrier = np.full(len(pair_files), np.nan)
-    for p, f in enumerate(pair_files):
-        i, j = (where[int(v)] for v in f["pair"])
-        e = np.asarray(f["energy"], np.float64)
-        energy[i], energy[j] = e[0], e[-1]
-        top = float(e.max())
-        saddle[i, j] = saddle[j, i] = min(saddle[i, j], top)
-        barrier[p] = top - max(e[0], e[-1])
-        s = np.asarray(f["straight_energy"], np.float64)
-        straight[p] = s.max() - max(s[0], s[-1])
-    joins = superbasin_joins(energy, saddle)
-    leaf_x, node_x = graph_layout(energy, joins)
-    return {"minima": np.asarray(rows, np.int64), "energy": energy, "saddle": saddle,
-            "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
-            "barrier": barrier, "straight_barrier": straight, "tree": spanning_tree(saddle),
-            "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
-            "leaf_x": leaf_x, "node_x": node_x}
-
-
-def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, object]:
-    """Numbers about the minimum-to-minimum paths: median barrier, barrier over mean end-point
-    loss, and NEB barrier over the straight segment's (median ratio)."""
-    b, s = graph["barrier"], graph["straight_barrier"]
-    ratio = b[s > 0] / s[s > 0]
-    out = {
-        "pairs": int(b.size),
-        "minima": int(graph["energy"].size),
-        "barrier_median": float(np.median(b)),
-        "straight_barrier_median": float(np.median(s)),
-        "barrier_over_loss": float(np.median(b) / np.mean(graph["energy"])),
-        "straight_ratio_median": float(np.median(ratio)) if ratio.size else float("nan"),
-        "joins": int(graph["join_level"].size),
-    }
-    return {f"{prefix}_{key}": value for key, value in out.items()}

@@ -1,6 +1,8 @@
-"""Numbers about NEB paths: barriers, where the energy drops, turning angles, convergence, saddles.
+"""Numbers about NEB paths: barriers, where the energy drops, turning angles, convergence, saddles,
+the image-count study and the graph of minimum-to-minimum paths; readers of path and pair files.
 
-Plain arrays in, plain numbers out: nothing here relaxes a band or knows the network.
+Plain arrays in, plain numbers out: nothing here relaxes a band, knows the network or imports
+PyTorch (numbers and figure jobs import this module).
 """
 
 from __future__ import annotations
@@ -8,6 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+from .disconnectivity import graph_layout, spanning_tree, superbasin_joins
+from .io import load_npz
+
+#: Arrays of a path file and their dimensions (see ``outputs.md``).
+PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
+               "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
+               "saddle_verified": 0}
+#: Arrays of a pair file (a path between two minima).
+PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0}
+
+
+def load_path(path) -> dict[str, np.ndarray]:
+    """Read and validate one path file."""
+    return load_npz(path, PATH_ARRAYS, finite=("images", "energy", "arc"), rule="neb_path")
 
 
 def difference_angles(images: np.ndarray) -> np.ndarray:
@@ -176,3 +193,53 @@ def image_study_numbers(barriers: np.ndarray, counts: Sequence[int], change_max:
         "images_chosen": chosen,
         "images_change_last": float(change[:, -1].max()) if change.size else float("nan"),
     }
+
+
+def load_pair(path) -> dict[str, np.ndarray]:
+    """Read and validate one pair file."""
+    return load_npz(path, PAIR_ARRAYS, finite=("images", "energy"), rule="pair_path")
+
+
+def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Graph arrays from pair files: the minima involved, their ReLU losses (the band's end
+    energies), the saddle matrix (path tops; inf where no path), barriers, spanning tree, joins and
+    a layout for the disconnectivity graph."""
+    rows = sorted({int(v) for f in pair_files for v in f["pair"]})
+    where = {r: i for i, r in enumerate(rows)}
+    energy = np.full(len(rows), np.nan)
+    saddle = np.full((len(rows), len(rows)), np.inf)
+    straight = np.full(len(pair_files), np.nan)
+    barrier = np.full(len(pair_files), np.nan)
+    for p, f in enumerate(pair_files):
+        i, j = (where[int(v)] for v in f["pair"])
+        e = np.asarray(f["energy"], np.float64)
+        energy[i], energy[j] = e[0], e[-1]
+        top = float(e.max())
+        saddle[i, j] = saddle[j, i] = min(saddle[i, j], top)
+        barrier[p] = top - max(e[0], e[-1])
+        s = np.asarray(f["straight_energy"], np.float64)
+        straight[p] = s.max() - max(s[0], s[-1])
+    joins = superbasin_joins(energy, saddle)
+    leaf_x, node_x = graph_layout(energy, joins)
+    return {"minima": np.asarray(rows, np.int64), "energy": energy, "saddle": saddle,
+            "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
+            "barrier": barrier, "straight_barrier": straight, "tree": spanning_tree(saddle),
+            "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
+            "leaf_x": leaf_x, "node_x": node_x}
+
+
+def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, object]:
+    """Numbers about the minimum-to-minimum paths: median barrier, barrier over mean end-point
+    loss, and NEB barrier over the straight segment's (median ratio)."""
+    b, s = graph["barrier"], graph["straight_barrier"]
+    ratio = b[s > 0] / s[s > 0]
+    out = {
+        "pairs": int(b.size),
+        "minima": int(graph["energy"].size),
+        "barrier_median": float(np.median(b)),
+        "straight_barrier_median": float(np.median(s)),
+        "barrier_over_loss": float(np.median(b) / np.mean(graph["energy"])),
+        "straight_ratio_median": float(np.median(ratio)) if ratio.size else float("nan"),
+        "joins": int(graph["join_level"].size),
+    }
+    return {f"{prefix}_{key}": value for key, value in out.items()}

@@ -50,7 +50,7 @@ def _fig07(inputs: Inputs, params: Mapping):
 
 
 def _neb_paths(inputs: Inputs) -> list:
-    from ..neb import load_path
+    from ..path_stats import load_path
 
     return [load_path(path) for path in inputs["paths"]]
 
@@ -60,7 +60,7 @@ def _fig08(inputs: Inputs, params: Mapping):
 
 
 def _fig09(inputs: Inputs, params: Mapping):
-    from ..neb import load_path
+    from ..path_stats import load_path
 
     return neb_figures.figure_neb_outputs(load_npz(inputs["perfect_fit"]), load_path(inputs["path"]),
                                           float(params["plateau_fraction"]))
