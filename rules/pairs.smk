@@ -28,7 +28,7 @@ rule pair_graph:
     input:
         paths=pair_files,
     output:
-        graph="results/{example}/pairs/{optimizer}/graph.npz",
+        graph=paths.pair_graph("{example}", "{optimizer}"),
     log:
         "logs/pair_graph/{example}-{optimizer}.log",
     conda:
@@ -40,7 +40,7 @@ rule pair_graph:
 
 rule pair_numbers:
     input:
-        graphs=expand("results/main/pairs/{optimizer}/graph.npz", optimizer=OPTIMIZERS),
+        graphs=[paths.pair_graph("main", opt) for opt in OPTIMIZERS],
     output:
         numbers="results/numbers/pairs.json",
     log:
@@ -53,24 +53,3 @@ rule pair_numbers:
     script:
         "../scripts/pair_numbers.py"
 
-
-rule figure_disconnectivity:
-    input:
-        graphs=expand("results/main/pairs/{optimizer}/graph.npz", optimizer=OPTIMIZERS),
-    output:
-        pdf="results/figures/fig17.pdf",
-        png=report(
-            "results/figures/fig17.png",
-            caption="../report/fig17.rst",
-            category="4.6 NEB paths",
-        ),
-    log:
-        "logs/figures/fig17.log",
-    conda:
-        SCIENCE_ENV
-    threads: 1
-    params:
-        figure="fig17",
-        optimizers=OPTIMIZERS,
-    script:
-        "../scripts/figure.py"

@@ -39,6 +39,7 @@ rule provenance:
     output:
         provenance="results/provenance.json",
         box="results/paper/provenance.tex",
+        sources="results/paper/figure-sources.tex",
     log:
         "logs/provenance.log",
     conda:

@@ -4,6 +4,6 @@ from nnlandscape.io import save_npz
 from nnlandscape.path_stats import load_pair, pair_graph
 from nnlandscape.workflow import start
 
-start(snakemake)  # noqa: F821
-graph = pair_graph([load_pair(path) for path in snakemake.input.paths])  # noqa: F821
-save_npz(snakemake.output.graph, **graph)  # noqa: F821
+start(snakemake)
+graph = pair_graph([load_pair(path) for path in snakemake.input.paths])
+save_npz(snakemake.output.graph, **graph)

@@ -4,8 +4,8 @@ from nnlandscape.io import load_npz, save_json
 from nnlandscape.path_stats import pair_numbers
 from nnlandscape.workflow import start
 
-start(snakemake)  # noqa: F821
+start(snakemake)
 numbers = {}
-for optimizer, path in zip(snakemake.params.optimizers, snakemake.input.graphs, strict=True):  # noqa: F821
+for optimizer, path in zip(snakemake.params.optimizers, snakemake.input.graphs, strict=True):
     numbers.update(pair_numbers(load_npz(path), f"pairs_{optimizer}"))
-save_json(snakemake.output.numbers, numbers)  # noqa: F821
+save_json(snakemake.output.numbers, numbers)

@@ -40,7 +40,8 @@ def test_network_path_between_nearby_networks():
     q = p + 0.05 * rng.normal(size=p.shape)
     energy = network_energy(x, y, 5, 5)
     batch = np.stack([p, q])
-    np.testing.assert_allclose(energy(torch.tensor(batch)).numpy(), mse_np(batch, x, y, 5, 5), rtol=1e-12)
+    np.testing.assert_allclose(energy(torch.tensor(batch)).numpy(), mse_np(batch, x, y, 5, 5),
+                               rtol=1e-12, atol=1e-28)
     cfg = NebConfig(images=6, max_iter=30, climb_after=10, refine_rounds=1, refine_images=1, dt=1e-3)
     res = network_path(p, q, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
                        probe_directions=4, seed=0)
@@ -48,7 +49,7 @@ def test_network_path_between_nearby_networks():
     assert images[0].tobytes() == p.tobytes() and images[-1].tobytes() == q.tobytes()
     # reported on the ReLU loss, relaxed on the smoothed one
     assert res["energy"][0] < 1e-20 and res["energy"][-1] == pytest.approx(mse_np(q, x, y, 5, 5))
-    np.testing.assert_allclose(res["energy"], mse_np(images, x, y, 5, 5), rtol=1e-12)
+    np.testing.assert_allclose(res["energy"], mse_np(images, x, y, 5, 5), rtol=1e-12, atol=1e-28)
     assert not np.allclose(res["energy_relaxed"], res["energy"], rtol=1e-6)
     straight = np.linspace(0, 1, 6)[:, None] * (q - p) + p
     np.testing.assert_allclose(res["straight_energy"], mse_np(straight, x, y, 5, 5), rtol=1e-9, atol=1e-15)

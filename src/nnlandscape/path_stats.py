@@ -14,7 +14,7 @@ import numpy as np
 from .disconnectivity import graph_layout, spanning_tree, superbasin_joins
 from .io import load_npz
 
-#: Arrays of a path file and their dimensions (see ``outputs.md``).
+#: Arrays of a path file and their dimensions (see RESULTS.md).
 PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
                "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
                "saddle_verified": 0}
