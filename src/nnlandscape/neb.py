@@ -17,8 +17,10 @@ import torch
 from .band import EnergyFn, NebConfig, band_forces, linear_path, nudged_elastic_band
 from .hessian import choose_beta, loss_hessian, softplus
 from .network import mse
+from .nonsmooth import DESCENT_FOUND, NOT_CERTIFIED
 from .saddle import hessian_index, probe_kink
 from .settle import rescaling_directions
+from .settled import certified
 
 
 def network_energy(x: np.ndarray, y: np.ndarray, n: int, k: int,
@@ -93,7 +95,8 @@ def end_point_groups(minima: Mapping[str, np.ndarray]) -> list[np.ndarray]:
     2). A fits file: the live fits (neither dead nor diverged)."""
     if "kind" in minima:
         kind = np.asarray(minima["kind"])
-        return [np.flatnonzero(kind <= 1), np.flatnonzero(kind == 3), np.flatnonzero(kind == 2)]
+        return [np.flatnonzero(certified(minima)), np.flatnonzero(kind == NOT_CERTIFIED),
+                np.flatnonzero(kind == DESCENT_FOUND)]
     return [np.flatnonzero(~np.asarray(minima["dead"], bool) & ~np.asarray(minima["diverged"], bool))]
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .disconnectivity import graph_layout, spanning_tree, superbasin_joins
 from .io import load_npz
+from .settled import certified
 
 #: Arrays of a path file and their dimensions (see RESULTS.md).
 PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
@@ -108,7 +109,8 @@ def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: flo
     kink = np.array([bool(p.get("kink_saddle", False)) for p in paths]) & conv
     return {
         "beta": float(paths[0]["beta"]) if "beta" in paths[0] else float("nan"),
-        "ends_certified": int(sum(int(p.get("end_kind", -1)) in (0, 1) for p in paths)),
+        "ends_certified": int(certified({"kind": np.array([int(p.get("end_kind", -1))
+                                                           for p in paths])}).sum()),
         "saddle_verified": int(verified.sum()),
         "saddle_verified_fraction": float(verified.sum() / conv.sum()) if conv.any() else float("nan"),
         "saddle_unverified": ", ".join(str(int(i)) for i in unverified) if unverified.size else "none",
