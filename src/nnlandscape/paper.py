@@ -149,3 +149,110 @@ def build_pdf(main_tex: str, search_dirs: list[str], outdir: str, log_path: str)
         raise RuntimeError(f"LaTeX build failed (exit {proc.returncode}); see {log_path} and "
                            f"{tex_log}: " + "; ".join(problems[:10]))
     return str(out / (Path(main_tex).stem + ".pdf"))
+
+
+# --- result-dependent wording: one sentence per claim and verdict ---------------------------------
+
+#: Sentences for the claims the text states, by verdict; ``{value}``, ``{low}`` and ``{high}`` are
+#: replaced by the statistic and its interval. Claims without an entry get :func:`generic_wording`.
+CLAIM_WORDING: dict[str, dict[str, str]] = {
+    "no_global": {
+        "holds": "Training never found the perfect fit",
+        "fails": "Some fits did reach the perfect fit (a share of {value})",
+        "inconclusive": "Whether training can find the perfect fit is not settled at this scale "
+                        "(a share of {value}, interval {low} to {high})"},
+    "sawtooth_gd": {
+        "holds": "the mean GD fit has lost the sawtooth (coefficient {value})",
+        "fails": "the mean GD fit keeps part of the sawtooth (coefficient {value})",
+        "inconclusive": "whether the mean GD fit keeps the sawtooth cannot be told at this scale "
+                        "(coefficient {value}, interval {low} to {high})"},
+    "sawtooth_adadelta": {
+        "holds": "the mean Adadelta fit has lost it as well (coefficient {value})",
+        "fails": "the mean Adadelta fit keeps part of it (coefficient {value})",
+        "inconclusive": "for the mean Adadelta fit this cannot be told at this scale (coefficient "
+                        "{value}, interval {low} to {high})"},
+    "spline_gd": {
+        "holds": "What remains of the mean GD fit is the spline part",
+        "fails": "The mean GD fit is not the spline part either",
+        "inconclusive": "Whether the mean GD fit is the spline part cannot be told at this scale"},
+    "spike_gd": {
+        "holds": "the smooth fit is where GD training goes",
+        "fails": "GD fits do not gather at the smooth fit's loss",
+        "inconclusive": "whether GD fits gather at the smooth fit's loss cannot be told at this scale"},
+    "spike_adadelta": {
+        "holds": "and so does Adadelta training",
+        "fails": "while Adadelta fits do not gather there",
+        "inconclusive": "and for Adadelta it cannot be told at this scale"},
+    "distinct": {
+        "holds": "No two fits found the same minimum",
+        "fails": "Some pairs of fits found the same minimum (a share of {value} of the sampled pairs)",
+        "inconclusive": "Whether two fits ever share a minimum cannot be told from this many pairs"},
+    "dot_positive": {
+        "holds": "Seen from the global minimum, every minimum lies inside one cone",
+        "fails": "The minima do not lie inside one cone seen from the global minimum: a share of "
+                 "{value} of the sampled pairs of directions point apart",
+        "inconclusive": "Whether the minima lie inside one cone seen from the global minimum "
+                        "cannot be told from this many pairs"},
+    "basin_narrow": {
+        "holds": "Either way the basin is tiny compared with the distances between the global "
+                 "minimum and the fitted minima (the return radius is {value} of the median distance)",
+        "fails": "The basin is not small compared with the distances between the global minimum and "
+                 "the fitted minima (the return radius is {value} of the median distance)",
+        "inconclusive": "Whether the basin is small compared with the distances to the fitted minima "
+                        "cannot be told at this scale (ratio {value}, interval {low} to {high})"},
+    "adadelta_never": {
+        "holds": "Adadelta never returns",
+        "fails": "Adadelta does return in some trials (a share of {value})",
+        "inconclusive": "Whether Adadelta can return cannot be told from this many trials (a share "
+                        "of {value}, interval {low} to {high})"},
+    "larger_saddles": {
+        "holds": "Embedded in the wider network, the fitted minima become saddles: a descent "
+                 "direction exists at a share of {value} of them",
+        "fails": "Embedded in the wider network, most fitted minima stay minima for the probe: a "
+                 "descent direction was found at a share of only {value}",
+        "inconclusive": "Whether the embedded minima become saddles cannot be told from this many "
+                        "minima (a share of {value}, interval {low} to {high})"},
+}
+
+_VERDICT_TEXT = {"holds": "holds", "fails": "fails", "inconclusive": "is inconclusive"}
+
+
+def claim_macro_name(prefix: str, key: str) -> str:
+    """``\\ClaimSayNoGlobal`` for prefix ``Say`` and key ``no_global`` (digits spelled out)."""
+    return "\\Claim" + prefix + macro_name(key)[2:]
+
+
+def generic_wording(claim) -> str:
+    """A sentence for any claim: what it says and its verdict."""
+    return (f"The claim that {latex_escape(claim.claim[0].lower() + claim.claim[1:])} "
+            f"{_VERDICT_TEXT[claim.verdict]} at this scale")
+
+
+def claim_sentence(claim) -> str:
+    """The sentence for a claim's verdict, with its value and interval filled in."""
+    words = CLAIM_WORDING.get(claim.key)
+    if words is None:
+        return generic_wording(claim)
+    return words[claim.verdict].format(value=format_number(float(claim.value)),
+                                       low=format_number(float(claim.ci_low)),
+                                       high=format_number(float(claim.ci_high)))
+
+
+def claim_macros(claims) -> str:
+    """Macros per claim: ``\\ClaimVerdict<Key>`` (holds, fails, is inconclusive), ``\\ClaimValue``,
+    ``\\ClaimLow``, ``\\ClaimHigh`` and ``\\ClaimSay<Key>`` (the sentence for its verdict); and the
+    tallies ``\\ClaimsTotal``, ``\\ClaimsHold``, ``\\ClaimsFail``, ``\\ClaimsInconclusive``."""
+    lines = ["% Generated from the claims table by the workflow: do not edit."]
+    for c in claims:
+        for prefix, text in (("Verdict", _VERDICT_TEXT[c.verdict]),
+                             ("Value", format_number(float(c.value))),
+                             ("Low", format_number(float(c.ci_low))),
+                             ("High", format_number(float(c.ci_high))),
+                             ("Say", claim_sentence(c))):
+            lines.append(f"\\newcommand{{{claim_macro_name(prefix, c.key)}}}{{{text}}}")
+    tally = {v: sum(c.verdict == v for c in claims) for v in _VERDICT_TEXT}
+    lines += [f"\\newcommand{{\\ClaimsTotal}}{{{len(claims)}}}",
+              f"\\newcommand{{\\ClaimsHold}}{{{tally['holds']}}}",
+              f"\\newcommand{{\\ClaimsFail}}{{{tally['fails']}}}",
+              f"\\newcommand{{\\ClaimsInconclusive}}{{{tally['inconclusive']}}}"]
+    return "\n".join(lines) + "\n"
