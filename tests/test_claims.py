@@ -304,3 +304,38 @@ def test_every_row_gets_macros_even_without_special_wording():
     for key in cr.row_keys():
         assert claim_macro_name("Say", key) + "}" in text
         assert claim_macro_name("Verdict", key) + "}" in text
+
+
+def _minima(params: np.ndarray, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    from nnlandscape.network import mse_np
+
+    b = len(params)
+    return {"params": params, "loss": np.atleast_1d(mse_np(params, x, y, 5, 5)),
+            "dead": np.zeros(b, bool), "diverged": np.zeros(b, bool)}
+
+
+def test_row_builders_read_results_and_verdicts_follow_the_budget():
+    from nnlandscape.construction import Example, perfect_fit_arrays, spline_part
+
+    ex = Example(points_per_segment=3)
+    pf = perfect_fit_arrays(ex)
+    x, y = pf["x_train"], pf["y_train"]
+    rng = np.random.default_rng(3)
+    short = {o: _minima(pf["params"] + rng.normal(0, 0.3, (8, pf["params"].size)), x, y)
+             for o in cr.OPTIMIZERS}
+    long = {o: _minima(np.repeat(pf["params"][None], 8, 0), x, y) for o in cr.OPTIMIZERS}
+    results = cr.Results(pf=pf, spline=spline_part(ex, x), minima=short, geometry={}, hessian={},
+                         paths=[], basin={}, complex_pf={}, complex_spline=np.zeros(0),
+                         complex_minima={}, larger={}, ablation={},
+                         settings={"global_threshold": 1e-6, "smooth_band": 0.1})
+    cfg = dict(CONFIG["claims"], resamples=200)
+    by = cr.verdicts_by_budget(results, {100: short, 1000: long}, cfg)
+    first = {c.key: c for c in by[100]}
+    last = {c.key: c for c in by[1000]}
+    assert list(first) == list(cr.BUDGET_ROWS)
+    # 0 of 16 perfect: not enough fits to say "never"; 16 of 16 perfect: the claim fails
+    assert first["no_global"].verdict == "inconclusive" and last["no_global"].verdict == "fails"
+    # fits at the perfect fit keep the whole sawtooth
+    assert last["sawtooth_gd"].value == pytest.approx(1.0) and last["sawtooth_gd"].verdict == "fails"
+    table = cr.budget_table_tex(by)
+    assert "no\\_global & ? & \\ding{55}" in table

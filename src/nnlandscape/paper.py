@@ -82,6 +82,8 @@ def config_table(config: Mapping) -> str:
     lines = ["% Generated from the effective config by the workflow: do not edit.",
              "\\begin{longtable}{@{}ll@{}}", "\\toprule key & value \\\\ \\midrule \\endhead"]
     for key, value in flatten_config(config):
+        if key.startswith("claims.rows."):  # listed with the claims table, with their reasons
+            continue
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         lines.append(f"\\texttt{{{latex_escape(key)}}} & \\texttt{{{latex_escape(shown)}}} \\\\")
     # a longtable steps the table counter even without a caption: undo it
@@ -175,14 +177,62 @@ CLAIM_WORDING: dict[str, dict[str, str]] = {
         "holds": "What remains of the mean GD fit is the spline part",
         "fails": "The mean GD fit is not the spline part either",
         "inconclusive": "Whether the mean GD fit is the spline part cannot be told at this scale"},
+    "spline_adadelta": {
+        "holds": "the same holds for Adadelta",
+        "fails": "the mean Adadelta fit is not the spline part either",
+        "inconclusive": "for Adadelta it cannot be told at this scale"},
     "spike_gd": {
-        "holds": "the smooth fit is where GD training goes",
+        "holds": "GD fits gather at the smooth fit's loss",
         "fails": "GD fits do not gather at the smooth fit's loss",
         "inconclusive": "whether GD fits gather at the smooth fit's loss cannot be told at this scale"},
     "spike_adadelta": {
-        "holds": "and so does Adadelta training",
-        "fails": "while Adadelta fits do not gather there",
-        "inconclusive": "and for Adadelta it cannot be told at this scale"},
+        "holds": "Adadelta fits gather there too",
+        "fails": "Adadelta fits do not gather there",
+        "inconclusive": "for Adadelta fits it cannot be told at this scale"},
+    "minima_closer": {
+        "holds": "The minima are closer to one another than to the global minimum",
+        "fails": "The minima are not closer to one another than to the global minimum",
+        "inconclusive": "Whether the minima are closer to one another than to the global minimum "
+                        "cannot be told at this scale"},
+    "neb_flat": {
+        "holds": "the energy stays near the fitted minimum's over most of the path",
+        "fails": "the energy does not stay near the fitted minimum's over most of the path",
+        "inconclusive": "whether the energy stays flat over most of the path cannot be told from "
+                        "this many paths"},
+    "neb_drop": {
+        "holds": "it falls steeply only close to the global minimum",
+        "fails": "its fall is not confined to the stretch near the global minimum",
+        "inconclusive": "whether its fall is confined to the stretch near the global minimum cannot "
+                        "be told from this many paths"},
+    "neb_outputs": {
+        "holds": "Most of the change of the output happens on the final descent, near the global "
+                 "minimum (a median share of {value}); over the plateau the function changes little",
+        "fails": "The output does not change mostly on the final descent: the median share made "
+                 "there is {value}, so the function also changes along the plateau",
+        "inconclusive": "Whether the output changes mostly on the final descent cannot be told from "
+                        "this many paths (median share {value}, interval {low} to {high})"},
+    "neb_twist": {
+        "holds": "The path turns more sharply on the descent to the global minimum than on the "
+                 "plateau (by a median of {value} degrees per image)",
+        "fails": "The path does not turn more sharply on the descent than on the plateau (median "
+                 "difference {value} degrees per image)",
+        "inconclusive": "Whether the path turns more sharply near the global minimum cannot be told "
+                        "from this many paths (median difference {value} degrees)"},
+    "hessian_nonnegative": {
+        "holds": "As in the original paper, no sampled minimum shows a clearly negative eigenvalue "
+                 "beyond the allowed share",
+        "fails": "Unlike in the original paper, a share of {value} of the sampled minima have a "
+                 "clearly negative eigenvalue",
+        "inconclusive": "Whether the sampled minima have clearly negative eigenvalues cannot be told "
+                        "from this many spectra (a share of {value})"},
+    "hessian_tiny": {
+        "holds": "most eigenvalues at the minima are tiny",
+        "fails": "most eigenvalues at the minima are not tiny",
+        "inconclusive": "whether most eigenvalues at the minima are tiny cannot be told here"},
+    "basin_small": {
+        "holds": "GD returns from small jitter",
+        "fails": "GD does not reliably return even from small jitter",
+        "inconclusive": "whether GD returns from small jitter cannot be told from this many trials"},
     "distinct": {
         "holds": "No two fits found the same minimum",
         "fails": "Some pairs of fits found the same minimum (a share of {value} of the sampled pairs)",
@@ -194,7 +244,7 @@ CLAIM_WORDING: dict[str, dict[str, str]] = {
         "inconclusive": "Whether the minima lie inside one cone seen from the global minimum "
                         "cannot be told from this many pairs"},
     "basin_narrow": {
-        "holds": "Either way the basin is tiny compared with the distances between the global "
+        "holds": "The basin is tiny compared with the distances between the global "
                  "minimum and the fitted minima (the return radius is {value} of the median distance)",
         "fails": "The basin is not small compared with the distances between the global minimum and "
                  "the fitted minima (the return radius is {value} of the median distance)",
