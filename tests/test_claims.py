@@ -53,6 +53,10 @@ def test_degenerate_samples():
     # fewer than two units: no interval
     value, low, high = bootstrap_interval((np.array([0.3]),), cr.median, seed=0, resamples=200)
     assert value == 0.3 and np.isnan(low) and np.isnan(high)
+    # too few units for a bootstrap interval
+    few = bootstrap_interval((np.arange(4.0),), cr.median, seed=0, resamples=200)
+    assert np.isnan(few[1]) and not np.isnan(
+        bootstrap_interval((np.arange(4.0),), cr.median, seed=0, resamples=200, min_units=4)[1])
     # all equal: the interval is the point
     assert bootstrap_interval((np.full(9, 0.3),), cr.median, seed=0, resamples=200) == (0.3, 0.3, 0.3)
     # exact interval of 0 successes reaches above 0, so "none of n" is not "certainly none"

@@ -346,8 +346,10 @@ def _basin_narrow(r: Results, c: Mapping) -> Evidence:
     dist = np.concatenate([r.geometry[f"{o}_global_distance"] for o in OPTIMIZERS])
 
     def stat(trials: np.ndarray, distances: np.ndarray) -> float:
+        # a radius below the first bin's width is not resolved: that width bounds it from above
         i = trials.astype(np.int64)
-        return return_radius(noise[i], back[i], r_max, bins) / np.median(distances)
+        radius = max(return_radius(noise[i], back[i], r_max, bins), r_max / bins)
+        return radius / np.median(distances)
 
     return Evidence((np.arange(len(noise), dtype=np.float64), dist), stat, vectorized=False)
 
@@ -494,7 +496,7 @@ ROWS: tuple[Row, ...] = (
     Row("basin_small", "GD returns to the global minimum from small jitter",
         "share of GD trials with small noise that return", "trials", _basin_small),
     Row("basin_narrow", "The basin of the global minimum is narrow",
-        "GD return radius over the median distance from the global minimum to the minima",
+        "GD return radius (at least one bin width) over the median distance to the minima",
         "trials, fits", _basin_narrow),
     Row("adadelta_never", "Adadelta never finds the perfect fit, even from jitter",
         "share of Adadelta basin trials that return", "trials", _adadelta_basin),
@@ -533,7 +535,7 @@ def evaluate(results: Results, cfg: Mapping, only: Sequence[str] | None = None) 
         rule = Rule.from_config(row.key, rules[row.key])
         out.append(judge(row.key, row.claim, row.statistic, row.units, row.evidence(results, cfg),
                          rule, seed=int(cfg["seed"]) + i, resamples=int(cfg["resamples"]),
-                         confidence=float(cfg["confidence"])))
+                         confidence=float(cfg["confidence"]), min_units=int(cfg["min_units"])))
     return out
 
 

@@ -10,7 +10,9 @@ or every unit succeeds, where a bootstrap collapses to a point); every other sta
 percentile bootstrap (``scipy.stats.bootstrap``, seeded). Percentile rather than BCa: most of our
 statistics are medians, quantiles and ratios of them, for which the jackknife estimate of BCa's
 acceleration is unreliable (Efron & Tibshirani 1993, sec. 11.4 and 14.3), and BCa fails outright on
-all-equal samples. Fewer than two units give no interval (NaN): inconclusive.
+all-equal samples. A bootstrap over fewer than ``min_units`` units (5 by default: with fewer, the
+resampled statistic takes too few distinct values for a 95 % interval) gives no interval (NaN):
+inconclusive.
 """
 
 from __future__ import annotations
@@ -142,15 +144,15 @@ def exact_share_interval(outcomes: np.ndarray, confidence: float = 0.95) -> tupl
 
 def bootstrap_interval(samples: Sequence[np.ndarray], statistic: Statistic, *, seed: int,
                        resamples: int, confidence: float = 0.95, paired: bool = False,
-                       vectorized: bool = True) -> tuple[float, float, float]:
+                       vectorized: bool = True, min_units: int = 5) -> tuple[float, float, float]:
     """(statistic, low, high): percentile bootstrap over the units of each sample (seeded).
 
-    A sample with fewer than two units, or a statistic that is not finite, gives a NaN interval;
-    all-equal samples give the point itself as interval.
+    A sample with fewer than ``min_units`` units (at least 2), or a statistic that is not finite,
+    gives a NaN interval; all-equal samples give the point itself as interval.
     """
     data = tuple(np.asarray(s, dtype=np.float64) for s in samples)
     value = float(statistic(*data, axis=-1)) if vectorized else float(statistic(*data))
-    if any(d.size < 2 for d in data) or not math.isfinite(value):
+    if any(d.size < max(2, min_units) for d in data) or not math.isfinite(value):
         return value, float("nan"), float("nan")
     if all(np.all(d == d[0]) for d in data):
         return value, value, value
@@ -163,7 +165,7 @@ def bootstrap_interval(samples: Sequence[np.ndarray], statistic: Statistic, *, s
 
 
 def judge(key: str, claim: str, statistic: str, units: str, evidence: Evidence, rule: Rule, *,
-          seed: int, resamples: int, confidence: float = 0.95) -> Claim:
+          seed: int, resamples: int, confidence: float = 0.95, min_units: int = 5) -> Claim:
     """The claim's row: the statistic on the evidence, its interval and (through ``rule``) verdict."""
     if evidence.binary:
         (outcomes,) = evidence.samples
@@ -177,7 +179,8 @@ def judge(key: str, claim: str, statistic: str, units: str, evidence: Evidence, 
             value, low, high = bootstrap_interval(evidence.samples, evidence.statistic, seed=seed,
                                                   resamples=resamples, confidence=confidence,
                                                   paired=evidence.paired,
-                                                  vectorized=evidence.vectorized)
+                                                  vectorized=evidence.vectorized,
+                                                  min_units=min_units)
         how = "bootstrap"
     if not (math.isfinite(low) and math.isfinite(high)):
         how = "none"
