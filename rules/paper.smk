@@ -10,6 +10,9 @@ rule merge_numbers:
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        # the macros and the config table are made from the whole config: a change reruns them
+        config=config,
     script:
         "../scripts/numbers.py"
 

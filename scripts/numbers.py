@@ -14,7 +14,7 @@ for path in snakemake.input.parts:  # noqa: F821
     if clash:
         raise ValueError(f"{path}: numbers {clash} are already defined by another part")
     numbers.update(part)
-config = dict(snakemake.config)  # noqa: F821
+config = dict(snakemake.params.config)  # noqa: F821
 save_json(snakemake.output.numbers, numbers)  # noqa: F821
 Path(snakemake.output.macros).write_text(macros({**numbers, **config_macros(config)}))  # noqa: F821
 Path(snakemake.output.config_table).write_text(config_table(config))  # noqa: F821
