@@ -291,12 +291,14 @@ def _claim(key: str, low: float, high: float) -> Claim:
 def test_table_and_sentence_change_when_a_claim_fails():
     held = [_claim("distinct", 0.0, 5e-4)]
     failed = [_claim("distinct", 0.2, 0.3)]
-    name = claim_macro_name("Say", "distinct")
-    assert "No two fits found the same minimum" in claim_macros(held)
-    assert f"\\newcommand{{{name}}}{{Some pairs of fits" in claim_macros(failed)
-    assert "\\ding{51} holds" in claims_table_tex(held) and "fails" not in claims_table_tex(held)
+    say, sentence = claim_macro_name("Say", "distinct"), claim_macro_name("Sentence", "distinct")
+    assert f"\\newcommand{{{sentence}}}{{No two fits found the same minimum}}" in claim_macros(held)
+    assert f"\\newcommand{{{say}}}{{no two fits found the same minimum}}" in claim_macros(held)
+    assert f"\\newcommand{{{sentence}}}{{Some pairs of fits" in claim_macros(failed)
+    assert "the same minimum}" not in claim_macros(failed).split(sentence)[1].split("\n")[0]
+    assert "\\ding{51} holds" in claims_table_tex(held) and "\\ding{55}" not in claims_table_tex(held)
     assert "\\ding{55} fails" in claims_table_tex(failed)
-    assert "1 fail" in claims_table_tex(failed)
+    assert "fails 1," in claims_table_tex(failed) and "holds 1," in claims_table_tex(held)
     unsure = claim_macros([_claim("distinct", 0.0, 0.5)])
     assert "\\newcommand{\\ClaimVerdictDistinct}{is inconclusive}" in unsure
 
@@ -307,6 +309,7 @@ def test_every_row_gets_macros_even_without_special_wording():
     text = claim_macros(claims)
     for key in cr.row_keys():
         assert claim_macro_name("Say", key) + "}" in text
+        assert claim_macro_name("Sentence", key) + "}" in text
         assert claim_macro_name("Verdict", key) + "}" in text
 
 
@@ -343,3 +346,12 @@ def test_row_builders_read_results_and_verdicts_follow_the_budget():
     assert last["sawtooth_gd"].value == pytest.approx(1.0) and last["sawtooth_gd"].verdict == "fails"
     table = cr.budget_table_tex(by)
     assert "no\\_global & ? & \\ding{55}" in table
+
+
+def test_generic_wording_reads_as_a_clause():
+    from nnlandscape.paper import generic_wording
+
+    c = Claim("complex_adadelta_lower", "Second example: Adadelta reaches lower losses than GD", "s",
+              "fits", -0.1, -0.2, -0.05, 10, RULES["complex_adadelta_lower"], "bootstrap")
+    assert generic_wording(c) == ("for the second example, the claim that Adadelta reaches lower "
+                                  "losses than GD holds at this scale")

@@ -272,25 +272,40 @@ def claim_macro_name(prefix: str, key: str) -> str:
     return "\\Claim" + prefix + macro_name(key)[2:]
 
 
+#: Words that keep their capital inside a sentence.
+_PROPER = {"GD", "Adadelta", "NEB", "Hessian", "ReLU", "Keras"}
+
+
+def _lower_first(text: str) -> str:
+    """``text`` with its first letter in lower case, unless its first word is a name."""
+    first = text.split(" ", 1)[0].rstrip(",:;")
+    return text if first in _PROPER or not text else text[0].lower() + text[1:]
+
+
 def generic_wording(claim) -> str:
     """A sentence for any claim: what it says and its verdict."""
-    return (f"The claim that {latex_escape(claim.claim[0].lower() + claim.claim[1:])} "
+    text = claim.claim
+    where = ""
+    if text.lower().startswith("second example: "):
+        text, where = text[len("second example: "):], "for the second example, "
+    return (f"{where}the claim that {latex_escape(_lower_first(text))} "
             f"{_VERDICT_TEXT[claim.verdict]} at this scale")
 
 
 def claim_sentence(claim) -> str:
-    """The sentence for a claim's verdict, with its value and interval filled in."""
+    """The wording of a claim's verdict (first letter in lower case), value and interval filled in."""
     words = CLAIM_WORDING.get(claim.key)
     if words is None:
         return generic_wording(claim)
-    return words[claim.verdict].format(value=format_number(float(claim.value)),
-                                       low=format_number(float(claim.ci_low)),
-                                       high=format_number(float(claim.ci_high)))
+    return _lower_first(words[claim.verdict].format(value=format_number(float(claim.value)),
+                                                    low=format_number(float(claim.ci_low)),
+                                                    high=format_number(float(claim.ci_high))))
 
 
 def claim_macros(claims) -> str:
     """Macros per claim: ``\\ClaimVerdict<Key>`` (holds, fails, is inconclusive), ``\\ClaimValue``,
-    ``\\ClaimLow``, ``\\ClaimHigh`` and ``\\ClaimSay<Key>`` (the sentence for its verdict); and the
+    ``\\ClaimLow``, ``\\ClaimHigh``, ``\\ClaimSay<Key>`` (the wording of its verdict, to follow a
+    colon or comma) and ``\\ClaimSentence<Key>`` (the same, capitalized, to start a sentence); and the
     tallies ``\\ClaimsTotal``, ``\\ClaimsHold``, ``\\ClaimsFail``, ``\\ClaimsInconclusive``."""
     lines = ["% Generated from the claims table by the workflow: do not edit."]
     for c in claims:
@@ -298,7 +313,8 @@ def claim_macros(claims) -> str:
                              ("Value", format_number(float(c.value))),
                              ("Low", format_number(float(c.ci_low))),
                              ("High", format_number(float(c.ci_high))),
-                             ("Say", claim_sentence(c))):
+                             ("Say", claim_sentence(c)),
+                             ("Sentence", claim_sentence(c)[:1].upper() + claim_sentence(c)[1:])):
             lines.append(f"\\newcommand{{{claim_macro_name(prefix, c.key)}}}{{{text}}}")
     tally = {v: sum(c.verdict == v for c in claims) for v in _VERDICT_TEXT}
     lines += [f"\\newcommand{{\\ClaimsTotal}}{{{len(claims)}}}",
