@@ -76,6 +76,7 @@ rule claims:
         drop_fraction=config["neb"]["drop_fraction"],
         plateau_fraction=config["neb"]["plateau_fraction"],
         basin_bins=config["basin"]["bins"],
+        neb_images=config["neb"]["images"],
         larger_sizes=config["larger"]["sizes"],
     script:
         "../scripts/claims.py"

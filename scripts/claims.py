@@ -26,7 +26,7 @@ results = Results(
     ablation=load_npz(inp.ablation),
     settings={"global_threshold": p.global_threshold, "smooth_band": p.smooth_band,
               "drop_fraction": p.drop_fraction, "plateau_fraction": p.plateau_fraction,
-              "basin_bins": p.basin_bins})
+              "basin_bins": p.basin_bins, "neb_images": p.neb_images})
 claims = evaluate(results, p.claims)
 rows = [c.row() for c in claims]
 with open(snakemake.output.csv, "w", newline="") as fh:  # noqa: F821

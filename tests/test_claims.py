@@ -155,7 +155,7 @@ FACTORY = {
     "larger_saddles": _binary,
     "sawtooth_gd": _one(cr.mean), "sawtooth_adadelta": _one(cr.mean),
     "complex_sawtooth": _one(cr.mean), "neb_flat": _one(cr.median), "neb_drop": _one(cr.median),
-    "neb_outputs": _one(cr.median), "neb_twist": _one(cr.median),
+    "neb_outputs": _one(cr.median), "neb_twist": _one(cr.median), "neb_lowers": _one(cr.median),
     "spline_gd": _spline, "spline_adadelta": _spline,
     "stabilises": _max_median, "long_training": _max_median,
     "optimizer": _diff(cr.relative_median_gap, 1.0),
@@ -242,6 +242,19 @@ def test_flat_share_tells_a_plateau_from_a_barrier():
     straight = 0.16 * np.sin(np.pi * arc / 2) + 0.5 * np.sin(np.pi * arc)  # climbs over a barrier
     assert cr.flat_share(plateau, arc, 0.1) >= 0.85
     assert cr.flat_share(straight, arc, 0.1) < 0.2
+
+
+def test_straight_energy_runs_from_start_to_end():
+    from nnlandscape.construction import Example, perfect_fit_arrays
+    from nnlandscape.neb import barrier
+    from nnlandscape.network import mse_np
+
+    pf = perfect_fit_arrays(Example(points_per_segment=3))
+    x, y = pf["x_train"], pf["y_train"]
+    end = pf["params_sym"] + np.random.default_rng(0).normal(0, 0.5, pf["params_sym"].size)
+    line = cr.straight_energy(pf["params_sym"], end, x, y, 5, 5, 9)
+    assert line[0] == pytest.approx(0.0, abs=1e-20) and line[-1] == pytest.approx(mse_np(end, x, y, 5, 5))
+    assert barrier(line) >= 0
 
 
 def test_output_change_share():

@@ -130,6 +130,17 @@ def output_change_share(outputs: np.ndarray, arc: np.ndarray, cut: float) -> flo
     return float(step[near].sum() / total) if total > 0 else float("nan")
 
 
+def straight_energy(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
+                    images: int) -> np.ndarray:
+    """Training MSE at ``images`` evenly spaced points of the straight segment from start to end: the
+    band NEB starts from, the naive path its result is compared with."""
+    from .network import mse_np
+
+    t = np.linspace(0.0, 1.0, images)[:, None]
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    return mse_np(start[None] + t * (end - start)[None], x, y, n, k)
+
+
 def mean_fit_distance(index: np.ndarray, outputs: np.ndarray, spline: np.ndarray, scale: float,
                       axis: int = -1) -> np.ndarray | float:
     """RMS distance of the mean of the fits ``index`` (resampled units) to the spline, over ``scale``."""
@@ -291,6 +302,18 @@ def _neb_drop(r: Results, c: Mapping) -> Evidence:
 def _neb_flat(r: Results, c: Mapping) -> Evidence:
     band = 1.0 - float(r.settings["plateau_fraction"])
     return Evidence((np.array([flat_share(p["energy"], p["arc"], band) for p in r.paths]),), median)
+
+
+def _neb_lowers(r: Results, c: Mapping) -> Evidence:
+    from .neb import barrier
+
+    ratio = []
+    for p in r.paths:
+        line = straight_energy(p["images"][0], p["images"][-1], r.pf["x_train"], r.pf["y_train"],
+                               int(r.pf["n"]), int(r.pf["k"]), int(r.settings["neb_images"]))
+        ratio.append(barrier(np.asarray(p["energy"])) / barrier(line) if barrier(line) > 0 else np.nan)
+    ratio = np.array(ratio)
+    return Evidence((ratio[np.isfinite(ratio)],), median)
 
 
 def _neb_outputs(r: Results, c: Mapping) -> Evidence:
@@ -485,6 +508,9 @@ ROWS: tuple[Row, ...] = (
     Row("neb_drop", "The NEB energy drops sharply near the global minimum",
         "median arc length below which the energy falls under the drop fraction of the end's",
         "paths", _neb_drop),
+    Row("neb_lowers", "NEB lowers the barrier of the straight segment",
+        "median barrier of the relaxed band over that of the straight initial band", "paths",
+        _neb_lowers),
     Row("neb_outputs", "Along a path the output changes mostly at the end, near the global minimum",
         "median share of the output's change made below the drop arc", "paths", _neb_outputs),
     Row("neb_twist", "The path twists near the global minimum",
