@@ -67,6 +67,13 @@ def test_degenerate_samples():
     assert c.verdict == "inconclusive" and c.n == 0 and c.interval == "none"
 
 
+def test_subsampled_bootstrap_is_wider_never_narrower():
+    x = np.random.default_rng(2).normal(0.0, 1.0, 20000)
+    _, lo, hi = bootstrap_interval((x,), cr.median, seed=1, resamples=300)
+    v, slo, shi = bootstrap_interval((x,), cr.median, seed=1, resamples=300, max_units=500)
+    assert v == np.median(x) and shi - slo > 3 * (hi - lo)
+
+
 def test_bootstrap_is_seeded_and_covers_the_median():
     x = np.random.default_rng(1).normal(2.0, 1.0, 400)
     a = bootstrap_interval((x,), cr.median, seed=5, resamples=500)

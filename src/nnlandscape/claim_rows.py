@@ -561,7 +561,8 @@ def evaluate(results: Results, cfg: Mapping, only: Sequence[str] | None = None) 
         rule = Rule.from_config(row.key, rules[row.key])
         out.append(judge(row.key, row.claim, row.statistic, row.units, row.evidence(results, cfg),
                          rule, seed=int(cfg["seed"]) + i, resamples=int(cfg["resamples"]),
-                         confidence=float(cfg["confidence"]), min_units=int(cfg["min_units"])))
+                         confidence=float(cfg["confidence"]), min_units=int(cfg["min_units"]),
+                         max_units=int(cfg["max_units"])))
     return out
 
 

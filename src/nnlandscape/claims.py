@@ -144,11 +144,14 @@ def exact_share_interval(outcomes: np.ndarray, confidence: float = 0.95) -> tupl
 
 def bootstrap_interval(samples: Sequence[np.ndarray], statistic: Statistic, *, seed: int,
                        resamples: int, confidence: float = 0.95, paired: bool = False,
-                       vectorized: bool = True, min_units: int = 5) -> tuple[float, float, float]:
+                       vectorized: bool = True, min_units: int = 5,
+                       max_units: int | None = None) -> tuple[float, float, float]:
     """(statistic, low, high): percentile bootstrap over the units of each sample (seeded).
 
     A sample with fewer than ``min_units`` units (at least 2), or a statistic that is not finite,
-    gives a NaN interval; all-equal samples give the point itself as interval.
+    gives a NaN interval; all-equal samples give the point itself as interval. Independent samples
+    larger than ``max_units`` are resampled from a seeded subsample of that many units: the interval
+    gets wider (conservative), the statistic itself uses every unit, and the run stays short.
     """
     data = tuple(np.asarray(s, dtype=np.float64) for s in samples)
     value = float(statistic(*data, axis=-1)) if vectorized else float(statistic(*data))
@@ -156,16 +159,21 @@ def bootstrap_interval(samples: Sequence[np.ndarray], statistic: Statistic, *, s
         return value, float("nan"), float("nan")
     if all(np.all(d == d[0]) for d in data):
         return value, value, value
+    rng = np.random.default_rng(seed)
+    if max_units is not None and not paired:
+        data = tuple(rng.choice(d, size=max_units, replace=False) if d.size > max_units else d
+                     for d in data)
     res = scipy.stats.bootstrap(data, statistic, n_resamples=resamples, confidence_level=confidence,
                                 method="percentile", paired=paired, vectorized=vectorized,
                                 batch=max(1, min(resamples, 2_000_000 // max(d.size for d in data))),
-                                rng=np.random.default_rng(seed))
+                                rng=rng)
     low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
     return value, low, high
 
 
 def judge(key: str, claim: str, statistic: str, units: str, evidence: Evidence, rule: Rule, *,
-          seed: int, resamples: int, confidence: float = 0.95, min_units: int = 5) -> Claim:
+          seed: int, resamples: int, confidence: float = 0.95, min_units: int = 5,
+          max_units: int | None = None) -> Claim:
     """The claim's row: the statistic on the evidence, its interval and (through ``rule``) verdict."""
     if evidence.binary:
         (outcomes,) = evidence.samples
@@ -180,7 +188,7 @@ def judge(key: str, claim: str, statistic: str, units: str, evidence: Evidence, 
                                                   resamples=resamples, confidence=confidence,
                                                   paired=evidence.paired,
                                                   vectorized=evidence.vectorized,
-                                                  min_units=min_units)
+                                                  min_units=min_units, max_units=max_units)
         how = "bootstrap"
     if not (math.isfinite(low) and math.isfinite(high)):
         how = "none"
