@@ -159,7 +159,7 @@ FACTORY = {
     "no_global": _binary, "complex_no_global": _binary, "spike_gd": _binary,
     "spike_adadelta": _binary, "distinct": _binary, "dot_positive": _binary,
     "hessian_nonnegative": _binary, "basin_small": _binary, "adadelta_never": _binary,
-    "larger_saddles": _binary,
+    "larger_saddles": _binary, "certified_minima": _binary,
     "sawtooth_gd": _one(cr.mean), "sawtooth_adadelta": _one(cr.mean),
     "complex_sawtooth": _one(cr.mean), "neb_flat": _one(cr.median), "neb_drop": _one(cr.median),
     "neb_outputs": _one(cr.median), "neb_twist": _one(cr.median), "neb_lowers": _one(cr.median),
@@ -375,3 +375,14 @@ def test_generic_wording_reads_as_a_clause():
               "fits", -0.1, -0.2, -0.05, 10, RULES["complex_adadelta_lower"], "bootstrap")
     assert generic_wording(c) == ("for the second example, the claim that Adadelta reaches lower "
                                   "losses than GD holds at this scale")
+
+
+def test_certified_minima_read_settle_kinds_and_are_inconclusive_without_settle():
+    base = dict(pf={}, spline=np.zeros(0), minima={}, geometry={}, hessian={}, paths=[], basin={},
+                complex_pf={}, complex_spline=np.zeros(0), complex_minima={}, larger={}, ablation={})
+    settled = {"gd": {"kind": np.array([0, 1, 2, 3])}, "adadelta": {"kind": np.array([1, 1])}}
+    ev = cr._certified_minima(cr.Results(**base, settled=settled), CONFIG["claims"])
+    assert ev.binary and ev.samples[0].tolist() == [True, True, False, False, True, True]
+    none = cr.judge_row("certified_minima", cr._certified_minima(cr.Results(**base), CONFIG["claims"]),
+                        RULES["certified_minima"])
+    assert none.verdict == "inconclusive" and none.n == 0

@@ -171,6 +171,8 @@ class Results:
     larger: Mapping[tuple[int, int], Mapping[str, Mapping[str, np.ndarray]]]
     ablation: Mapping[str, np.ndarray]
     settings: Mapping[str, object] = field(default_factory=dict)
+    #: settled end points per optimizer (nnlandscape.settle), when the workflow made them
+    settled: Mapping[str, Mapping[str, np.ndarray]] | None = None
 
     def live(self, opt: str, minima: Mapping | None = None) -> np.ndarray:
         """(B,) bool: live fits (neither dead nor diverged)."""
@@ -397,6 +399,30 @@ def _larger_better(r: Results, c: Mapping) -> Evidence:
     return Evidence((loss[np.isfinite(loss)], _losses(r)[1]), median_ratio)
 
 
+#: settle's ``kind`` codes of a certified minimum (smooth, kink)
+CERTIFIED_KINDS = (0, 1)
+
+
+def certified(settled: Mapping[str, np.ndarray]) -> np.ndarray:
+    """(m,) bool: settled points certified as minima (smooth or kink minimum)."""
+    return np.isin(np.asarray(settled["kind"]), CERTIFIED_KINDS)
+
+
+def _certified_minima(r: Results, c: Mapping) -> Evidence:
+    if r.settled is None:
+        return Evidence((np.zeros(0, bool),), binary=True)
+    return Evidence((np.concatenate([certified(r.settled[o]) for o in OPTIMIZERS]),), binary=True)
+
+
+def _embed_candidates(r: Results, o: str) -> np.ndarray:
+    """(m, P) (5,5) points to embed: the certified settled minima when the settle stage ran, else
+    the live training end points."""
+    if r.settled is not None:
+        s = r.settled[o]
+        return np.asarray(s["params"], np.float64)[certified(s)]
+    return np.asarray(r.minima[o]["params"], np.float64)[r.live(o)]
+
+
 def _larger_saddles(r: Results, c: Mapping) -> Evidence:
     from .capacity import embedded_descent
 
@@ -408,11 +434,11 @@ def _larger_saddles(r: Results, c: Mapping) -> Evidence:
     rng = np.random.default_rng(int(c["seed"]))
     found = []
     for o in OPTIMIZERS:
-        live = np.flatnonzero(r.live(o))
-        pick = rng.choice(live, size=min(int(c["embed_count"]), len(live)), replace=False)
+        points = _embed_candidates(r, o)
+        pick = rng.choice(len(points), size=min(int(c["embed_count"]), len(points)), replace=False)
         for i in np.sort(pick):
-            drop = embedded_descent(r.minima[o]["params"][i], r.pf["x_train"], r.pf["y_train"], n, k,
-                                    n_big, k_big, rng, int(c["embed_draws"]), float(c["embed_step"]))
+            drop = embedded_descent(points[i], r.pf["x_train"], r.pf["y_train"], n, k, n_big, k_big,
+                                    rng, int(c["embed_draws"]), float(c["embed_step"]))
             found.append(drop > float(c["embed_min_drop"]))
     return Evidence((np.array(found, bool),), binary=True)
 
@@ -469,6 +495,9 @@ ROWS: tuple[Row, ...] = (
     Row("spline_adadelta", "The mean Adadelta fit is the spline part",
         "RMS distance of the mean Adadelta fit to the spline part over the sawtooth's RMS", "fits",
         _spline_distance("adadelta")),
+    Row("certified_minima", "Training ends at local minima",
+        "share of settled end points certified as minima (smooth or kink)", "end points",
+        _certified_minima),
     Row("stabilises", "Training stabilises within a few hundred steps",
         "median step from which a fit's loss stays near its final value (worse optimizer)", "fits",
         _stabilises),
