@@ -386,3 +386,11 @@ def test_certified_minima_read_settle_kinds_and_are_inconclusive_without_settle(
     none = cr.judge_row("certified_minima", cr._certified_minima(cr.Results(**base), CONFIG["claims"]),
                         RULES["certified_minima"])
     assert none.verdict == "inconclusive" and none.n == 0
+
+
+def test_names_keep_their_capital_in_generated_clauses():
+    from nnlandscape.paper import generic_wording
+
+    c = Claim("adadelta_wider", "Adadelta's losses are spread wider than GD's", "s", "fits", 2.0, 1.5,
+              3.0, 10, RULES["adadelta_wider"], "bootstrap")
+    assert generic_wording(c).startswith("the claim that Adadelta's losses")

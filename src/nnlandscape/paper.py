@@ -278,7 +278,7 @@ _PROPER = {"GD", "Adadelta", "NEB", "Hessian", "ReLU", "Keras"}
 
 def _lower_first(text: str) -> str:
     """``text`` with its first letter in lower case, unless its first word is a name."""
-    first = text.split(" ", 1)[0].rstrip(",:;")
+    first = re.split(r"[^0-9A-Za-z]", text, maxsplit=1)[0]
     return text if first in _PROPER or not text else text[0].lower() + text[1:]
 
 
