@@ -339,9 +339,9 @@ def _hessian_negative(r: Results, c: Mapping) -> Evidence:
     from .hessian import negative_share
 
     small = float(r.hessian["small"])
-    has = np.concatenate([negative_share(r.hessian[f"eig_{o}"], small) > 0 for o in OPTIMIZERS
-                          if len(r.hessian[f"eig_{o}"])])
-    return Evidence((has,), binary=True)
+    has = [negative_share(r.hessian[f"eig_{o}"], small) > 0 for o in OPTIMIZERS
+           if len(r.hessian[f"eig_{o}"])]
+    return Evidence((np.concatenate(has) if has else np.zeros(0, bool),), binary=True)
 
 
 def _hessian_tiny(r: Results, c: Mapping) -> Evidence:
