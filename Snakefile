@@ -17,6 +17,8 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/fits.smk"
+include: "rules/settle.smk"
+include: "rules/budget.smk"
 include: "rules/geometry.smk"
 include: "rules/neb.smk"
 include: "rules/hessian.smk"

@@ -43,6 +43,33 @@ def minima_of(example):
     return {opt: f"results/{example}/fits/{opt}/minima.npz" for opt in OPTIMIZERS}
 
 
+def settle_shards(wildcards):
+    """The settled shard files of one (example, optimizer), from settle.<example>.count and shard_size."""
+    st = config["settle"][wildcards.example]
+    return expand(
+        "results/{example}/settled/{optimizer}/shard-{shard:04d}.npz",
+        example=wildcards.example,
+        optimizer=wildcards.optimizer,
+        shard=range(n_shards(st["count"], st["shard_size"])),
+    )
+
+
+def settled_of(example):
+    """Named settled inputs {settled_<optimizer>: path} of one example."""
+    return {
+        f"settled_{opt}": f"results/{example}/settled/{opt}/minima.npz"
+        for opt in OPTIMIZERS
+    }
+
+
+def example_settled(wildcards):
+    """Settled end points {optimizer: path} of the example in the wildcards."""
+    return {
+        opt: f"results/{wildcards.example}/settled/{opt}/minima.npz"
+        for opt in OPTIMIZERS
+    }
+
+
 def example_config(wildcards):
     """config["examples"][example]: the construction and size of one example."""
     return config["examples"][wildcards.example]
@@ -102,6 +129,21 @@ def basin_trials_of(example):
     return {opt: f"results/{example}/basin/{opt}/trials.npz" for opt in OPTIMIZERS}
 
 
+def budget_fitset(wildcards):
+    """The step-budget sample as a fit set: the first budget.count main fits (same seed namespace,
+    hence the same inits), one shard, trained for the budget in the wildcards."""
+    ex = config["examples"]["main"]
+    count = config["budget"]["count"]
+    return {
+        "namespace": "main",
+        "n": ex["n"],
+        "k": ex["k"],
+        "count": count,
+        "shard_size": count,
+        "steps": int(wildcards.steps),
+    }
+
+
 def larger_network(wildcards):
     """The (n,k) of a larger network from the wildcards, as the join rule's example params."""
     return {"n": int(wildcards.n), "k": int(wildcards.k)}
@@ -144,6 +186,9 @@ def larger_minima_files():
 # One entry per part of the paper: results/numbers/{part}.json is merged into numbers.json.
 NUMBER_PARTS = [
     "main",
+    "settle_main",
+    "settle_complex",
+    "budget",
     "geometry",
     "hessian",
     "neb",
@@ -171,6 +216,7 @@ PAPER_FIGURES = [
     "fig13",
     "fig14",
     "fig15",
+    "fig16",
 ]
 
 
@@ -185,6 +231,7 @@ def paper_inputs(wildcards):
         "provenance": "results/paper/provenance.tex",
         "claims": "results/paper/claims.tex",
         "claim_macros": "results/paper/claim-macros.tex",
+        "claims_budget": "results/paper/claims-budget.tex",
     }
 
 
@@ -206,6 +253,17 @@ def claims_inputs(wildcards):
         "hessian": "results/main/hessian.npz",
         "paths": neb_path_files("main"),
         "ablation": "results/main/ablation/data-amount.npz",
+        **settled_of("main"),
+        "budget_runs": expand(
+            "results/main/budget/{optimizer}/steps-{steps}.npz",
+            optimizer=OPTIMIZERS,
+            steps=sorted(config["budget"]["steps"]),
+        ),
+        "budget_settled": expand(
+            "results/main/budget/{optimizer}/settled-{steps}.npz",
+            optimizer=OPTIMIZERS,
+            steps=sorted(config["budget"]["steps"]),
+        ),
     }
 
 

@@ -174,6 +174,7 @@ rule figure_best_fits:
 rule figure_losses:
     input:
         **minima_of("main"),
+        **settled_of("main"),
         numbers="results/numbers/main.json",
     output:
         pdf="results/figures/fig05.pdf",

@@ -1,6 +1,7 @@
 rule geometry:
     input:
         **minima_of("main"),
+        **settled_of("main"),
         perfect_fit="results/main/perfect_fit.npz",
     output:
         geometry="results/main/geometry.npz",
@@ -14,6 +15,7 @@ rule geometry:
     threads: 1
     params:
         geometry=config["geometry"],
+        optimizers=OPTIMIZERS,
     script:
         "../scripts/geometry.py"
 

@@ -1,6 +1,7 @@
 rule hessian_spectra:
     input:
         **minima_of("main"),
+        **settled_of("main"),
         perfect_fit="results/main/perfect_fit.npz",
     output:
         hessian="results/main/hessian.npz",
@@ -15,6 +16,7 @@ rule hessian_spectra:
     params:
         hessian=config["hessian"],
         smoothing=config["smoothing"],
+        optimizers=OPTIMIZERS,
     script:
         "../scripts/hessian.py"
 

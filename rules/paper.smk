@@ -61,6 +61,7 @@ rule claims:
         csv="results/claims.csv",
         table="results/paper/claims.tex",
         macros="results/paper/claim-macros.tex",
+        budget="results/paper/claims-budget.tex",
     log:
         "logs/claims.log",
     benchmark:
@@ -77,6 +78,8 @@ rule claims:
         plateau_fraction=config["neb"]["plateau_fraction"],
         basin_bins=config["basin"]["bins"],
         neb_images=config["neb"]["images"],
+        dead_std=config["dead_std"],
+        budgets=sorted(config["budget"]["steps"]),
         larger_sizes=config["larger"]["sizes"],
     script:
         "../scripts/claims.py"

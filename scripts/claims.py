@@ -3,12 +3,13 @@
 import csv
 from pathlib import Path
 
-from nnlandscape.claim_rows import Results, evaluate
+from nnlandscape.claim_rows import Results, budget_minima, budget_table_tex, evaluate, verdicts_by_budget
 from nnlandscape.claims import claims_table_tex
 from nnlandscape.construction import Example, spline_part
 from nnlandscape.io import load_npz
 from nnlandscape.neb import load_path
 from nnlandscape.paper import claim_macros
+from nnlandscape.settle import SETTLED_ARRAYS
 from nnlandscape.workflow import start
 
 log = start(snakemake)  # noqa: F821
@@ -24,6 +25,7 @@ results = Results(
     complex_minima={o: load_npz(inp[f"complex_{o}"]) for o in opts},
     larger={(n, k): {o: load_npz(inp[f"larger_{n}x{k}_{o}"]) for o in opts} for n, k in p.larger_sizes},
     ablation=load_npz(inp.ablation),
+    settled={o: load_npz(inp[f"settled_{o}"], SETTLED_ARRAYS, rule="join_settled") for o in opts},
     settings={"global_threshold": p.global_threshold, "smooth_band": p.smooth_band,
               "drop_fraction": p.drop_fraction, "plateau_fraction": p.plateau_fraction,
               "basin_bins": p.basin_bins, "neb_images": p.neb_images})
@@ -35,6 +37,18 @@ with open(snakemake.output.csv, "w", newline="") as fh:  # noqa: F821
     writer.writerows(rows)
 Path(snakemake.output.table).write_text(claims_table_tex(claims))  # noqa: F821
 Path(snakemake.output.macros).write_text(claim_macros(claims))  # noqa: F821
+# the rows the step-budget sample can compute, at each budget (same fits, longer training)
+runs = dict(zip([(o, s) for o in opts for s in p.budgets], inp.budget_runs, strict=True))
+settled_runs = dict(zip([(o, s) for o in opts for s in p.budgets], inp.budget_settled, strict=True))
+n, k = int(pf["n"]), int(pf["k"])
+budgets = {s: {o: budget_minima(load_npz(runs[o, s]), pf["x_train"], n, k, p.dead_std) for o in opts}
+           for s in p.budgets}
+settled_budgets = {s: {o: load_npz(settled_runs[o, s], SETTLED_ARRAYS, rule="settle_budget")
+                       for o in opts} for s in p.budgets}
+by_budget = verdicts_by_budget(results, budgets, p.claims, settled=settled_budgets)
+Path(snakemake.output.budget).write_text(budget_table_tex(by_budget))  # noqa: F821
+for s, row in by_budget.items():
+    log.info("budget %d: %s", s, {c.key: c.verdict for c in row})
 for c in claims:
     log.info("%s: %s = %.4g [%.4g, %.4g] (n=%d; %s %.4g) -> %s", c.key, c.statistic, c.value,
              c.ci_low, c.ci_high, c.n, c.holds_if, c.threshold, c.verdict)

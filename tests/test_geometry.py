@@ -135,3 +135,24 @@ def test_geometry_of_duplicate_minima_finds_distance_zero():
     _, numbers = geometry(np.zeros(10), {"gd": fake_minima(pts)}, pairs=10**6, seed=0)
     assert numbers["geometry_gd_pair_min"] == 0.0 == numbers["geometry_gd_pair_min_all"]
     assert numbers["geometry_gd_dot_min"] <= 1.0
+
+
+def test_settled_geometry_reports_settled_and_certified_points_apart():
+    from nnlandscape.geometry import settled_geometry
+
+    rng = np.random.default_rng(2)
+    g = np.full(6, 3.0)  # a global minimum away from the origin
+    raw = {opt: {"params_sym": g + rng.normal(size=(5, 6)), "dead": np.zeros(5, bool),
+                 "diverged": np.zeros(5, bool)} for opt in ("gd", "adadelta")}
+    settled = {"gd": {"params_sym": g + np.array([[1.0, 0, 0, 0, 0, 0], [0, 2.0, 0, 0, 0, 0],
+                                                  [0, 0, 0, 0, 0, 4.0]])},
+               "adadelta": {"params_sym": g + np.eye(6)[:2] * 5.0}}
+    ok = {"gd": np.array([True, True, False]), "adadelta": np.array([True, False])}
+    arrays, numbers = settled_geometry(g, raw, settled, ok, pairs=100, seed=0)
+    assert numbers["geometry_settled_gd_global_max"] == pytest.approx(4.0)
+    assert numbers["geometry_settled_gd_pair_min_all"] == pytest.approx(np.sqrt(5.0))
+    assert numbers["geometry_certified_gd_pair_max"] == pytest.approx(np.sqrt(5.0))
+    assert numbers["geometry_certified_points"] == 3
+    assert np.isnan(numbers["geometry_certified_adadelta_pair_median"])  # one certified point
+    assert numbers["geometry_settled_dot_min"] == pytest.approx(0.0)  # orthogonal directions from g
+    assert "geometry_gd_pair_median" in numbers and "settled_gd_pair_distance" in arrays

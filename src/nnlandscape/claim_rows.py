@@ -399,25 +399,31 @@ def _larger_better(r: Results, c: Mapping) -> Evidence:
     return Evidence((loss[np.isfinite(loss)], _losses(r)[1]), median_ratio)
 
 
-#: settle's ``kind`` codes of a certified minimum (smooth, kink)
-CERTIFIED_KINDS = (0, 1)
-
-
-def certified(settled: Mapping[str, np.ndarray]) -> np.ndarray:
-    """(m,) bool: settled points certified as minima (smooth or kink minimum)."""
-    return np.isin(np.asarray(settled["kind"]), CERTIFIED_KINDS)
-
-
 def _certified_minima(r: Results, c: Mapping) -> Evidence:
+    from .settle import certified
+
     if r.settled is None:
         return Evidence((np.zeros(0, bool),), binary=True)
     return Evidence((np.concatenate([certified(r.settled[o]) for o in OPTIMIZERS]),), binary=True)
+
+
+def _settled_negative(r: Results, c: Mapping) -> Evidence:
+    """Settled points off every kink: does the exact ReLU Hessian (rescalings set aside, as the
+    settle stage computes ``eig_min_relative``) have a clearly negative eigenvalue?"""
+    if r.settled is None:
+        return Evidence((np.zeros(0, bool),), binary=True)
+    small = float(r.hessian["small"])
+    rel = np.concatenate([np.asarray(r.settled[o]["eig_min_relative"], np.float64) for o in OPTIMIZERS])
+    rel = rel[np.isfinite(rel)]  # NaN on kinks: no Hessian there
+    return Evidence((rel < -small,), binary=True)
 
 
 def _embed_candidates(r: Results, o: str) -> np.ndarray:
     """(m, P) (5,5) points to embed: the certified settled minima when the settle stage ran, else
     the live training end points."""
     if r.settled is not None:
+        from .settle import certified
+
         s = r.settled[o]
         return np.asarray(s["params"], np.float64)[certified(s)]
     return np.asarray(r.minima[o]["params"], np.float64)[r.live(o)]
@@ -546,6 +552,9 @@ ROWS: tuple[Row, ...] = (
         "median turning angle on the descent minus on the plateau (degrees)", "paths", _neb_twist),
     Row("hessian_nonnegative", "The Hessian at the minima has no negative eigenvalue",
         "share of sampled minima with a clearly negative eigenvalue", "spectra", _hessian_negative),
+    Row("hessian_settled_nonnegative", "At settled minima the Hessian has no negative eigenvalue",
+        "share of settled points off kinks whose exact ReLU Hessian has a clearly negative eigenvalue",
+        "settled points", _settled_negative),
     Row("hessian_tiny", "Most Hessian eigenvalues at the minima are tiny",
         "median share of tiny eigenvalues per spectrum (worse optimizer)", "spectra", _hessian_tiny),
     Row("basin_small", "GD returns to the global minimum from small jitter",
@@ -606,19 +615,33 @@ def judge_row(key: str, evidence: Evidence, rule: Rule, *, seed: int = 0, resamp
 #: Rows computable from the fits' end points alone: they can be judged at every step budget.
 BUDGET_ROWS = ("no_global", "sawtooth_gd", "sawtooth_adadelta", "spline_gd", "spline_adadelta",
                "optimizer", "adadelta_lower", "adadelta_wider", "spike_gd", "spike_adadelta",
-               "losses_similar")
+               "losses_similar", "certified_minima", "hessian_settled_nonnegative")
 
 
 def verdicts_by_budget(results: Results, budgets: Mapping[int, Mapping[str, Mapping[str, np.ndarray]]],
-                       cfg: Mapping, keys: Sequence[str] = BUDGET_ROWS) -> dict[int, list[Claim]]:
+                       cfg: Mapping, keys: Sequence[str] = BUDGET_ROWS,
+                       settled: Mapping[int, Mapping[str, Mapping[str, np.ndarray]]] | None = None
+                       ) -> dict[int, list[Claim]]:
     """The rows ``keys`` judged at each step budget: ``budgets`` maps a step count to the fits'
-    end points at that budget ({optimizer: arrays with params, loss, dead, diverged}), the rest of
-    ``results`` is shared. Which verdicts change with the budget is what training longer decides.
+    end points at that budget ({optimizer: arrays with params, loss, dead, diverged}), ``settled``
+    (optional) to those end points settled; the rest of ``results`` is shared. Which verdicts
+    change with the budget is what training longer decides.
     """
     from dataclasses import replace
 
-    return {steps: evaluate(replace(results, minima=minima), cfg, only=keys)
+    return {steps: evaluate(replace(results, minima=minima,
+                                    settled=settled.get(steps) if settled else None), cfg, only=keys)
             for steps, minima in sorted(budgets.items())}
+
+
+def budget_minima(run: Mapping[str, np.ndarray], x: np.ndarray, n: int, k: int, dead_std: float
+                  ) -> dict[str, np.ndarray]:
+    """A step-budget run's end points as minima arrays (``dead`` flagged as for the main fits)."""
+    from .fits import dead_fits
+
+    params = np.asarray(run["params"], np.float64)
+    return {"params": params, "loss": np.asarray(run["loss"], np.float64),
+            "diverged": np.asarray(run["diverged"], bool), "dead": dead_fits(params, x, n, k, dead_std)}
 
 
 def budget_table_tex(by_budget: Mapping[int, Sequence[Claim]]) -> str:
@@ -639,5 +662,6 @@ def budget_table_tex(by_budget: Mapping[int, Sequence[Claim]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["BUDGET_ROWS", "ROWS", "Results", "Row", "budget_table_tex", "evaluate", "judge_row",
+__all__ = ["BUDGET_ROWS", "ROWS", "Results", "Row", "budget_minima", "budget_table_tex", "evaluate",
+           "judge_row",
            "row_keys", "share", "verdicts_by_budget"]

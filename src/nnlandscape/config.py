@@ -69,6 +69,17 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     if config["larger"]["shard_size"] > config["larger"]["count"]:
         raise ConfigError(f"config key larger.shard_size: {config['larger']['shard_size']} is larger "
                           f"than larger.count ({config['larger']['count']})")
+    for name, st in config["settle"].items():
+        if name in config["fits"] and isinstance(st, dict):
+            if st["count"] > config["fits"][name]["count"]:
+                raise ConfigError(f"config key settle.{name}.count: {st['count']} end points to settle "
+                                  f"but fits.{name}.count is {config['fits'][name]['count']}")
+            if st["shard_size"] > st["count"]:
+                raise ConfigError(f"config key settle.{name}.shard_size: {st['shard_size']} is larger "
+                                  f"than settle.{name}.count ({st['count']})")
+    if config["settle"]["eps"] > config["settle"]["eps_start"]:
+        raise ConfigError(f"config key settle.eps: {config['settle']['eps']} is larger than "
+                          f"settle.eps_start ({config['settle']['eps_start']}); the radius only shrinks")
     if config["device"] == "cuda":
         import torch
 

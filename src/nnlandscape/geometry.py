@@ -184,3 +184,23 @@ def geometry(global_min: np.ndarray, minima: Mapping[str, Mapping[str, np.ndarra
 def summary_stat(fn: Callable[[np.ndarray], object], values: np.ndarray) -> float:
     """``fn(values)`` as a float, NaN for an empty array (no live minima)."""
     return float(fn(values)) if len(values) else float("nan")
+
+
+def settled_geometry(global_min: np.ndarray, minima: Mapping[str, Mapping[str, np.ndarray]],
+                     settled: Mapping[str, Mapping[str, np.ndarray]], certified: Mapping[str, np.ndarray],
+                     pairs: int, seed: int) -> tuple[dict[str, np.ndarray], dict[str, float | int]]:
+    """:func:`geometry` of the training end points (keys as before), of the settled points (arrays
+    ``settled_...``, numbers ``geometry_settled_...``) and of the certified ones among them
+    (``certified_...``, ``geometry_certified_...``); ``certified`` maps optimizer -> (m,) bool."""
+    arrays, numbers = geometry(global_min, minima, pairs, seed)
+    for name, keep in (("settled", None), ("certified", certified)):
+        points = {opt: {"params_sym": np.asarray(s["params_sym"])[keep[opt] if keep else slice(None)]}
+                  for opt, s in settled.items()}
+        points = {opt: m | {"dead": np.zeros(len(m["params_sym"]), bool),
+                            "diverged": np.zeros(len(m["params_sym"]), bool)}
+                  for opt, m in points.items()}
+        a, nums = geometry(global_min, points, pairs, seed)
+        arrays |= {f"{name}_{key}": v for key, v in a.items() if key != "global_min"}
+        numbers |= {key.replace("geometry_", f"geometry_{name}_", 1): v for key, v in nums.items()
+                    if not key.endswith(("_dead", "_diverged", "_excluded"))}
+    return arrays, numbers

@@ -15,7 +15,7 @@ import torch
 from torch.func import hessian
 
 from .geometry import summary_stat
-from .network import forward, mse_np
+from .network import forward, mse_np, n_params
 
 
 def softplus(beta: float):
@@ -215,3 +215,36 @@ def hessian_spectra(global_min: np.ndarray, x: np.ndarray, y: np.ndarray, n: int
     numbers["hessian_minima_output_change_max"] = summary_stat(np.max, every)
     return arrays, numbers
 
+
+
+def relu_spectra(settled: Mapping[str, Mapping[str, np.ndarray]], x: np.ndarray, y: np.ndarray,
+                 n: int, k: int, count: int, small: float
+                 ) -> tuple[dict[str, np.ndarray], dict[str, float | int]]:
+    """Exact ReLU-loss Hessian spectra (no smoothing) at settled points that lie off every kink.
+
+    Inside an activation region the ReLU loss is smooth and its Hessian exact; the n k rescaling
+    directions are set aside. Up to ``count`` such points per optimizer, certified minima first
+    (fit order within each group). Points on kinks have no Hessian: their certificate is the
+    directional probe of the settle stage, and they are only counted here.
+    """
+    from .nonsmooth import projected_spectrum
+    from .settle import certified, piece_hessian, rescaling_directions
+
+    arrays: dict[str, np.ndarray] = {}
+    numbers: dict[str, float | int] = {}
+    for opt, s in settled.items():
+        ok, smooth = certified(s), np.asarray(s["kinks"]) == 0
+        order = np.concatenate([np.flatnonzero(smooth & ok), np.flatnonzero(smooth & ~ok)])[:count]
+        pts = np.asarray(s["params"], np.float64)[order]
+        eig = np.stack([projected_spectrum(piece_hessian(p, x, y, n, k), rescaling_directions(p, n, k))[0]
+                        for p in pts]) if len(pts) else np.zeros((0, n_params(n, k) - n * k))
+        arrays |= {f"relu_eig_{opt}": eig, f"relu_index_{opt}": order,
+                   f"relu_certified_{opt}": ok[order]}
+        key = f"hessian_relu_{opt}"
+        numbers[f"{key}_on_kinks"] = int((~smooth).sum())
+        numbers[f"{key}_count"] = int(len(order))
+        numbers[f"{key}_certified"] = int(ok[order].sum())
+        numbers |= {f"{key}_{name}": v for name, v in spectrum_summary(eig, small).items()}
+        cert = spectrum_summary(eig[ok[order]], small)
+        numbers |= {f"{key}_certified_{name}": v for name, v in cert.items()}
+    return arrays, numbers

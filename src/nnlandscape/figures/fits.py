@@ -117,16 +117,29 @@ def figure_best_fits(pf: Mapping[str, np.ndarray], minima: Mapping[str, Mapping[
 
 
 def figure_losses(minima: Mapping[str, Mapping[str, np.ndarray]], smooth_loss: Mapping[str, float],
-                  sawtooth_variance: float):
-    """Figure 5: histograms of final training loss per optimizer, smooth-fit loss marked."""
+                  sawtooth_variance: float,
+                  settled: Mapping[str, Mapping[str, np.ndarray]] | None = None):
+    """Figure 5: histograms of final training loss per optimizer, smooth-fit loss marked; with
+    ``settled``, the losses of the settled end points (outline) and of the certified ones among
+    them (ticks on the axis)."""
     fig, axes = new_figure(2)
     for ax, opt, letter in zip(axes, OPTIMIZERS, "ab", strict=True):
         m = minima[opt]
         live = ~m["dead"] & ~m["diverged"]
         loss = m["loss"][live]
-        lo, hi = np.quantile(loss, [0.0, 0.995]) if len(loss) else (0, 1)
-        ax.hist(loss, bins=60, range=(lo, hi if hi > lo else lo + 1e-3), color=COLORS[opt],
-                alpha=0.8)
+        extra = np.asarray(settled[opt]["loss"]) if settled else np.zeros(0)
+        every = np.concatenate([loss, extra])
+        lo, hi = np.quantile(every, [0.0, 0.995]) if len(every) else (0, 1)
+        edges = np.linspace(lo, hi if hi > lo else lo + 1e-3, 61)
+        ax.hist(loss, bins=edges, color=COLORS[opt], alpha=0.8, label="end points")
+        if settled:
+            s = settled[opt]
+            ok = np.isin(s["kind"], (0, 1))
+            ax.hist(extra, bins=edges, histtype="step", color="k", lw=0.9,
+                    label=f"settled ({len(extra)}), density x{len(loss) / max(len(extra), 1):.0f}",
+                    weights=np.full(len(extra), len(loss) / max(len(extra), 1)))
+            ax.plot(extra[ok], np.zeros(int(ok.sum())), "|", color="k", ms=8,
+                    label=f"certified minima ({int(ok.sum())})")
         ax.axvline(smooth_loss[opt], color="k", ls="--", lw=0.8, label="loss of the mean fit")
         ax.axvline(sawtooth_variance, color=COLORS["global"], ls=":", lw=0.9,
                    label="sawtooth variance $A^2/3$")

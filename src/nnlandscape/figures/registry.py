@@ -8,6 +8,7 @@ from ..io import load_json, load_npz
 from . import fits, landscape
 from . import geometry as geometry_figures
 from . import neb as neb_figures
+from . import settle as settle_figures
 
 Inputs = Mapping[str, str]
 Adapter = Callable[[Inputs, Mapping], object]
@@ -36,7 +37,8 @@ def _fig04(inputs: Inputs, params: Mapping):
 def _fig05(inputs: Inputs, params: Mapping):
     numbers = load_json(inputs["numbers"])
     smooth = {opt: numbers[f"main_{opt}_smooth_fit_loss"] for opt in fits.OPTIMIZERS}
-    return fits.figure_losses(_minima(inputs), smooth, numbers["main_sawtooth_variance"])
+    settled = {opt: load_npz(inputs[f"settled_{opt}"]) for opt in fits.OPTIMIZERS}
+    return fits.figure_losses(_minima(inputs), smooth, numbers["main_sawtooth_variance"], settled)
 
 
 def _fig06(inputs: Inputs, params: Mapping):
@@ -95,6 +97,10 @@ def _fig15(inputs: Inputs, params: Mapping):
                                    tuple(params["base"]))
 
 
+def _fig16(inputs: Inputs, params: Mapping):
+    return settle_figures.figure_step_budget(load_npz(inputs["budget"]))
+
+
 FIGURES: dict[str, Adapter] = {
     "fig01": _fig01,
     "fig02": _fig02,
@@ -111,6 +117,7 @@ FIGURES: dict[str, Adapter] = {
     "fig13": _fig13,
     "fig14": _fig14,
     "fig15": _fig15,
+    "fig16": _fig16,
 }
 
 

@@ -1,0 +1,19 @@
+"""Snakemake entry point: the step-budget study's arrays (figure 16) and numbers."""
+
+from nnlandscape.budget import budget_summary
+from nnlandscape.fits import load_shard
+from nnlandscape.io import load_npz, save_json, save_npz
+from nnlandscape.settle import SETTLED_ARRAYS
+from nnlandscape.workflow import start
+
+log = start(snakemake)  # noqa: F821
+p = snakemake.params  # noqa: F821
+files = iter(snakemake.input.runs)  # noqa: F821
+runs = {opt: {b: load_shard(next(files)) for b in p.budgets} for opt in p.optimizers}
+files = iter(snakemake.input.settled)  # noqa: F821
+settled = {opt: {b: load_npz(next(files), SETTLED_ARRAYS, rule="settle_budget") for b in p.budgets}
+           for opt in p.optimizers}
+arrays, numbers = budget_summary(runs, settled, p.budgets)
+log.info("%s", numbers)
+save_npz(snakemake.output.budget, **arrays)  # noqa: F821
+save_json(snakemake.output.numbers, numbers)  # noqa: F821

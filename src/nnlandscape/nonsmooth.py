@@ -1,0 +1,266 @@
+"""Generic tools for critical points of piecewise-smooth functions, batched over independent problems.
+
+Nothing here knows about networks: a problem is a batch of parameter vectors (B, P) and callables
+that return residuals, Jacobians, losses or gradients for such a batch (see :mod:`nnlandscape.settle`
+for the network glue). Three pieces:
+
+- :func:`levenberg_marquardt`: damped Gauss-Newton steps for a batch of least-squares problems,
+  each with its own damping (Levenberg 1944; Marquardt 1963; Nocedal & Wright, *Numerical
+  Optimization*, 2nd ed., section 10.3).
+- :func:`min_norm_element` and :func:`sampled_stationarity`: the stationarity measure of gradient
+  sampling, the norm of the smallest element of the convex hull of gradients sampled within a ball
+  of radius eps (Burke, Lewis & Overton, SIAM J. Optim. 15 (2005) 751-779, eq. (1.2) and step 2 of
+  their algorithm); zero in the limit exactly at Clarke-stationary points.
+- :func:`projected_spectrum` and :func:`descent_probe`: the no-descent tests. Inside a smooth piece,
+  the Hessian's eigenvalues on the complement of known flat (symmetry) directions; across kinks,
+  the function itself along given directions at several radii.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.optimize
+import torch
+
+#: residuals (B, N) and Jacobian (B, N, P) of a batch of points (B, P)
+ResidualFn = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+#: loss (B,) of a batch of points (B, P)
+LossFn = Callable[[torch.Tensor], torch.Tensor]
+#: gradients (M, P) of a batch of points (M, P)
+GradFn = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass
+class LevenbergMarquardtResult:
+    """Outcome of :func:`levenberg_marquardt` for a batch (numpy, float64)."""
+
+    params: np.ndarray  # (B, P) the point with the lowest ``accept_loss`` seen
+    loss: np.ndarray  # (B,) ``accept_loss`` there
+    iterations: np.ndarray  # (B,) int64 accepted steps
+    damping: np.ndarray  # (B,) final damping
+
+
+def levenberg_marquardt(residual_fn: ResidualFn, loss_fn: LossFn, params: np.ndarray,
+                        iterations: int, damping: float = 1e-3, damping_min: float = 1e-12,
+                        damping_max: float = 1e8, keep_fn: LossFn | None = None
+                        ) -> LevenbergMarquardtResult:
+    """Damped Gauss-Newton on a batch of least-squares problems ``0.5 * mean(r**2)``.
+
+    Each step solves ``(J^T J + mu (diag(J^T J) + mu_floor) I) d = -J^T r`` per problem (Marquardt's
+    scaling) and is kept only where it lowers ``loss_fn`` (the function the residuals belong to);
+    mu shrinks by 3 after a kept step and grows by 4 after a refused one. ``keep_fn`` (default
+    ``loss_fn``) is the function whose lowest value decides which visited point is returned, so a
+    caller minimizing a smoothed loss can return the best point of the original one.
+    """
+    p = torch.as_tensor(np.array(params, dtype=np.float64, ndmin=2))
+    keep_fn = keep_fn or loss_fn
+    mu = torch.full((p.shape[0],), float(damping), dtype=p.dtype)
+    loss = loss_fn(p)
+    best, best_loss = p.clone(), keep_fn(p)
+    steps = torch.zeros(p.shape[0], dtype=torch.int64)
+    eye = torch.eye(p.shape[1], dtype=p.dtype)
+    for _ in range(int(iterations)):
+        r, jac = residual_fn(p)
+        jtj = jac.transpose(1, 2) @ jac
+        g = (jac.transpose(1, 2) @ r[..., None])[..., 0]
+        diag = torch.diagonal(jtj, dim1=1, dim2=2)
+        scale = diag + 1e-8 * diag.mean(-1, keepdim=True) + 1e-30
+        a = jtj + mu[:, None, None] * torch.diag_embed(scale)
+        chol, info = torch.linalg.cholesky_ex(a + 1e-14 * eye)
+        ok = info == 0
+        step = torch.zeros_like(p)
+        if ok.any():
+            step[ok] = -torch.cholesky_solve(g[ok][..., None], chol[ok])[..., 0]
+        trial = p + step
+        trial_loss = loss_fn(trial)
+        better = ok & torch.isfinite(trial_loss) & (trial_loss < loss)
+        p = torch.where(better[:, None], trial, p)
+        loss = torch.where(better, trial_loss, loss)
+        steps += better.to(torch.int64)
+        mu = torch.where(better, mu / 3.0, mu * 4.0).clamp(damping_min, damping_max)
+        kept = keep_fn(p)
+        lower = kept < best_loss
+        best = torch.where(lower[:, None], p, best)
+        best_loss = torch.where(lower, kept, best_loss)
+    return LevenbergMarquardtResult(best.numpy(), best_loss.numpy(), steps.numpy(), mu.numpy())
+
+
+def min_norm_element(grads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest-norm point of the convex hull of the rows of ``grads`` (S, P), and its weights (S,).
+
+    Solved exactly as the non-negative least squares problem ``min ||G^T w||^2 + (1^T w - 1)^2``,
+    ``w >= 0``, whose solution is a positive multiple of the simplex weights of the min-norm point
+    (for a fixed direction the multiple only rescales the objective monotonically).
+    """
+    g = np.asarray(grads, dtype=np.float64)
+    scale = float(np.abs(g).max(initial=0.0))
+    if scale == 0.0:
+        w = np.zeros(len(g))
+        w[0] = 1.0
+        return np.zeros(g.shape[1]), w
+    a = np.vstack([g.T / scale, np.ones((1, len(g)))])
+    b = np.zeros(a.shape[0])
+    b[-1] = 1.0
+    w, _ = scipy.optimize.nnls(a, b, maxiter=50 * a.shape[1])
+    w = w / w.sum()
+    return w @ g, w
+
+
+def ball_offsets(rng: np.random.Generator, count: int, dim: int, radius: float) -> np.ndarray:
+    """``count`` points uniform in the ``dim``-ball of ``radius`` about 0: (count, dim)."""
+    d = rng.standard_normal((count, dim))
+    d /= np.linalg.norm(d, axis=-1, keepdims=True)
+    return d * radius * rng.uniform(size=(count, 1)) ** (1.0 / dim)
+
+
+def sampled_gradients(grad_fn: GradFn, points: np.ndarray, eps: np.ndarray | float, samples: int,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Gradients (B, samples + 1, P): at each point (B, P) and at ``samples`` uniform points of the
+    ball of radius ``eps`` (scalar or (B,)) around it."""
+    pts = np.array(points, dtype=np.float64, ndmin=2)
+    b, dim = pts.shape
+    radii = np.broadcast_to(np.asarray(eps, dtype=np.float64), (b,))
+    offsets = np.stack([ball_offsets(rng, samples, dim, float(e)) for e in radii])
+    near = np.concatenate([pts[:, None, :], pts[:, None, :] + offsets], axis=1)
+    return grad_fn(near.reshape(-1, dim)).reshape(b, samples + 1, dim)
+
+
+def sampled_stationarity(grad_fn: GradFn, points: np.ndarray, eps: float, samples: int,
+                         rng: np.random.Generator) -> np.ndarray:
+    """rho_eps for each point (B, P): the min-norm element's norm of the hull of its own gradient and
+    ``samples`` gradients at uniform points of the eps-ball around it (Burke, Lewis & Overton 2005).
+
+    Gradient sampling asks for at least P + 1 samples so that the hull can contain 0 generically.
+    """
+    grads = sampled_gradients(grad_fn, points, eps, samples, rng)
+    return np.array([np.linalg.norm(min_norm_element(g)[0]) for g in grads])
+
+
+def gradient_sampling_step(grad_fn: GradFn, loss_fn: Callable[[np.ndarray], np.ndarray],
+                           points: np.ndarray, eps: np.ndarray, samples: int,
+                           rng: np.random.Generator, armijo: float = 1e-4, backtracks: int = 30
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One gradient-sampling iteration for each point (B, P) at its own radius ``eps`` (B,).
+
+    The search direction is minus the min-norm element d of the hull of the point's gradient and
+    ``samples`` gradients in its eps-ball; an Armijo backtracking search along -d from step 1 keeps
+    a move only where ``loss_fn`` drops by at least ``armijo * t * |d|^2`` (Burke, Lewis & Overton
+    2005, steps 2-3). Returns (new points, |d| (B,), moved (B,) bool); the loss never rises.
+    """
+    pts = np.array(points, dtype=np.float64, ndmin=2)
+    b = len(pts)
+    grads = sampled_gradients(grad_fn, pts, eps, samples, rng)
+    d = np.stack([min_norm_element(g)[0] for g in grads])
+    norm = np.linalg.norm(d, axis=-1)
+    base = loss_fn(pts)
+    step, moved = np.ones(b), np.zeros(b, dtype=bool)
+    for _ in range(backtracks):
+        trial = pts - step[:, None] * d
+        ok = ~moved & (norm > 0) & (loss_fn(trial) < base - armijo * step * norm**2)
+        pts[ok] = trial[ok]
+        moved |= ok
+        if moved.all():
+            break
+        step = np.where(moved, step, 0.5 * step)
+    return pts, norm, moved
+
+
+def orthonormal_complement(directions: np.ndarray, dim: int, rtol: float = 1e-10) -> np.ndarray:
+    """(dim, dim - r) orthonormal basis of the complement of the span of ``directions`` (m, dim)."""
+    d = np.asarray(directions, dtype=np.float64).reshape(-1, dim)
+    if len(d) == 0:
+        return np.eye(dim)
+    u, s, _ = np.linalg.svd(d.T, full_matrices=True)
+    rank = int((s > rtol * max(s.max(initial=0.0), 1e-300)).sum())
+    return u[:, rank:]
+
+
+def projected_spectrum(hessian: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ascending eigenvalues and eigenvectors (as columns, in the full space) of a symmetric Hessian
+    (P, P) restricted to the orthogonal complement of the known flat directions ``flat`` (m, P)."""
+    h = 0.5 * (hessian + hessian.T)
+    q = orthonormal_complement(flat, h.shape[0])
+    eig, vec = np.linalg.eigh(q.T @ h @ q)
+    return eig, q @ vec
+
+
+def descent_probe(loss_fn: Callable[[np.ndarray], np.ndarray], point: np.ndarray,
+                  directions: np.ndarray, radii: Sequence[float], tol: float
+                  ) -> tuple[bool, np.ndarray, float]:
+    """Whether ``loss_fn`` decreases by more than ``tol`` at ``point +- r d`` for any unit direction
+    d (rows of ``directions``) and radius r; returns (found, the lowest point, its loss)."""
+    p = np.asarray(point, dtype=np.float64)
+    d = np.asarray(directions, dtype=np.float64).reshape(-1, p.size)
+    d = d / np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-300)
+    trial = np.concatenate([p + s * r * d for r in radii for s in (1.0, -1.0)])
+    values = loss_fn(trial)
+    base = float(loss_fn(p[None])[0])
+    i = int(np.argmin(values))
+    found = bool(values[i] < base - tol)
+    return found, (trial[i] if found else p), float(values[i] if found else base)
+
+
+#: classification codes of a point (see :func:`classify`)
+SMOOTH_MINIMUM, KINK_MINIMUM, DESCENT_FOUND, NOT_CERTIFIED = 0, 1, 2, 3
+KINDS = {SMOOTH_MINIMUM: "smooth minimum", KINK_MINIMUM: "kink minimum",
+         DESCENT_FOUND: "saddle or descent found", NOT_CERTIFIED: "not certified"}
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Thresholds of :func:`classify` (fixed before the run; see config ``settle``)."""
+
+    stationarity: float = 1e-6  # certified stationary when rho_eps is below this
+    negative: float = 1e-6  # clearly negative: eigenvalue below -negative * largest
+    flat: float = 1e-9  # flat: |eigenvalue| below flat * largest
+    descent: float = 1e-12  # a loss decrease larger than descent * |loss| is descent
+    radii: tuple[float, ...] = (1e-6, 1e-5, 1e-4, 1e-3)  # probe radii
+    directions: int = 64  # random probe directions on a kink
+
+
+@dataclass
+class Classification:
+    """Outcome of :func:`classify` for one point."""
+
+    kind: int
+    extra_flat: int  # eigenvalues below the flat tolerance beyond the known flat directions (-1: kink)
+    eig_min_relative: float  # most negative projected eigenvalue / largest (NaN on a kink)
+    lower: np.ndarray | None  # a point of lower loss where descent was found
+
+
+def classify(point: np.ndarray, loss_fn: Callable[[np.ndarray], np.ndarray],
+             piece_hessians: Sequence[np.ndarray], flat: np.ndarray, on_kink: bool, rho: float,
+             tol: Tolerances, rng: np.random.Generator) -> Classification:
+    """Smooth minimum, kink minimum, descent found or not certified, for one point.
+
+    ``piece_hessians``: the Hessian of the smooth piece the point lies in (off a kink: one) or of
+    the pieces that adjoin at the kink; ``flat`` (m, P): known flat (symmetry) directions, set
+    aside. Off a kink, a clearly negative eigenvalue is descent when the loss drops along its
+    eigenvector; on a kink, every piece's negative-curvature directions and ``tol.directions``
+    random ones are probed at ``tol.radii``. With no descent, ``rho`` below ``tol.stationarity``
+    makes a minimum.
+    """
+    p = np.asarray(point, np.float64)
+    base = float(loss_fn(p[None])[0])
+    dirs, extra, rel = [], -1, float("nan")
+    for h in piece_hessians:
+        eig, vec = projected_spectrum(h, flat)
+        top = max(float(eig[-1]), 1e-300)
+        dirs.append(vec[:, eig < -tol.negative * top].T)
+        if not on_kink:
+            rel = float(eig[0]) / top
+            extra = int((np.abs(eig) < tol.flat * top).sum())
+    if on_kink:
+        dirs.append(rng.standard_normal((tol.directions, p.size)))
+    candidates = np.concatenate(dirs) if dirs else np.zeros((0, p.size))
+    if len(candidates):
+        found, lower, _ = descent_probe(loss_fn, p, candidates, tol.radii,
+                                        tol.descent * max(abs(base), 1e-300))
+        if found:
+            return Classification(DESCENT_FOUND, extra, rel, lower)
+    if rho >= tol.stationarity:
+        return Classification(NOT_CERTIFIED, extra, rel, None)
+    return Classification(KINK_MINIMUM if on_kink else SMOOTH_MINIMUM, extra, rel, None)

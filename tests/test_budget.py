@@ -1,0 +1,31 @@
+"""The step-budget summary on hand-made runs whose medians are known."""
+
+import numpy as np
+import pytest
+
+from nnlandscape.budget import budget_summary
+
+
+def run(losses):
+    return {"loss": np.array(losses), "loss_trace": np.tile(np.array(losses)[:, None], (1, 3)),
+            "trace_steps": np.array([0, 10, 100])}
+
+
+def settled(losses, kinds):
+    return {"loss": np.array(losses), "kind": np.array(kinds)}
+
+
+def test_budget_summary_reads_first_and_last_budget():
+    runs = {"gd": {10: run([0.3, 0.2, 0.1]), 100: run([0.2, 0.1, 0.05])}}
+    low = {"gd": {10: settled([0.25, 0.15, 0.1], [3, 2, 0]), 100: settled([0.1, 0.1, 0.04], [0, 1, 0])}}
+    arrays, numbers = budget_summary(runs, low, [100, 10])
+    assert arrays["budgets"].tolist() == [10, 100]
+    assert numbers["budget_first"] == 10 and numbers["budget_last"] == 100
+    assert numbers["budget_gd_first_loss_median"] == pytest.approx(0.2)
+    assert numbers["budget_gd_last_loss_median"] == pytest.approx(0.1)
+    assert numbers["budget_gd_first_settled_median"] == pytest.approx(0.15)
+    assert numbers["budget_gd_first_certified_share"] == pytest.approx(1 / 3)
+    assert numbers["budget_gd_last_certified_share"] == pytest.approx(1.0)
+    assert numbers["budget_gd_drop_first_to_last"] == pytest.approx(0.5)
+    np.testing.assert_array_equal(arrays["gd_end_loss"][1], [0.2, 0.1, 0.05])
+    np.testing.assert_array_equal(arrays["gd_trace"], runs["gd"][100]["loss_trace"])
