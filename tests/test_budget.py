@@ -29,3 +29,19 @@ def test_budget_summary_reads_first_and_last_budget():
     assert numbers["budget_gd_drop_first_to_last"] == pytest.approx(0.5)
     np.testing.assert_array_equal(arrays["gd_end_loss"][1], [0.2, 0.1, 0.05])
     np.testing.assert_array_equal(arrays["gd_trace"], runs["gd"][100]["loss_trace"])
+
+
+def test_figure_step_budget_draws_the_medians_it_claims():
+    from nnlandscape.figures.settle import figure_step_budget
+
+    runs = {opt: {10: run([0.3, 0.2, 0.1]), 100: run([0.2, 0.1, 0.05])} for opt in ("gd", "adadelta")}
+    low = {opt: {10: settled([0.25, 0.15, 0.1], [3, 2, 0]), 100: settled([0.1, 0.1, 0.04], [0, 1, 0])}
+           for opt in ("gd", "adadelta")}
+    arrays, _ = budget_summary(runs, low, [10, 100])
+    fig = figure_step_budget(arrays)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["end points (median)"].get_ydata(), [0.2, 0.1])
+    np.testing.assert_allclose(lines["settled from them (median)"].get_ydata(), [0.15, 0.1])
+    np.testing.assert_allclose(lines["median training loss"].get_ydata(), [0.1, 0.1])  # trace at 10, 100
+    np.testing.assert_array_equal(lines["median training loss"].get_xdata(), [10, 100])

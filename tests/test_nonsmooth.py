@@ -112,8 +112,9 @@ TOL = Tolerances(stationarity=1e-6, radii=(1e-4, 1e-3), directions=32)
         # |x| - y^2 at 0: Clarke-stationary on the kink, but not a minimum
         (lambda p: np.abs(p[..., 0]) - p[..., 1] ** 2, [np.diag([0.0, -2.0])] * 2, True, 0.0,
          DESCENT_FOUND),
-        # |x| - y at 0 (no curvature anywhere): descent along +y is found by the random directions
-        (lambda p: np.abs(p[..., 0]) - p[..., 1], [np.zeros((2, 2))] * 2, True, 1.0, DESCENT_FOUND),
+        # |x| - y at 0 (no curvature anywhere): not stationary (rho = 1); the random directions
+        # still find the lower point along +y
+        (lambda p: np.abs(p[..., 0]) - p[..., 1], [np.zeros((2, 2))] * 2, True, 1.0, NOT_CERTIFIED),
         # the bowl, but the stationarity measure above tolerance: not certified
         (lambda p: p[..., 0] ** 2 + 2 * p[..., 1] ** 2, [np.diag([2.0, 4.0])], False, 1e-3,
          NOT_CERTIFIED),
@@ -123,7 +124,7 @@ def test_classify_constructed_points(loss, hessians, on_kink, rho, kind):
     c = classify(np.zeros(2), loss, hessians, np.zeros((0, 2)), on_kink, rho, TOL,
                  np.random.default_rng(3))
     assert c.kind == kind
-    if kind == DESCENT_FOUND:
+    if kind == DESCENT_FOUND or rho == 1.0:
         assert loss(c.lower[None])[0] < loss(np.zeros((1, 2)))[0]
     else:
         assert c.lower is None

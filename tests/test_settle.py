@@ -20,6 +20,7 @@ from nnlandscape.settle import (
     selection,
     settle,
     settle_numbers,
+    settle_shard,
 )
 from nnlandscape.symmetry import rescale_nodes, symmetrize
 from nnlandscape.train import OptimizerConfig, train_reference
@@ -156,3 +157,11 @@ def test_join_settled_keeps_shard_order(small):
     two = {name: v + 1 for name, v in one.items()}
     joined = join_settled([one, two])
     assert joined["loss"].tolist() == [0, 0, 1, 1] and joined["params"].shape == (4, 3)
+
+
+def test_a_shard_past_the_last_live_end_point_is_empty_not_an_error(small):
+    p, x, y = small
+    minima = {"params": p, "dead": np.array([False, True, True]), "diverged": np.zeros(3, bool)}
+    out = settle_shard(minima, x, y, N, K, QUICK, count=3, shard_size=1, index=2)
+    assert set(out) == set(SETTLED_ARRAYS)
+    assert all(len(v) == 0 for v in out.values()) and out["params"].shape == (0, n_params(N, K))

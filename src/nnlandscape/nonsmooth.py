@@ -238,10 +238,11 @@ def classify(point: np.ndarray, loss_fn: Callable[[np.ndarray], np.ndarray],
 
     ``piece_hessians``: the Hessian of the smooth piece the point lies in (off a kink: one) or of
     the pieces that adjoin at the kink; ``flat`` (m, P): known flat (symmetry) directions, set
-    aside. Off a kink, a clearly negative eigenvalue is descent when the loss drops along its
-    eigenvector; on a kink, every piece's negative-curvature directions and ``tol.directions``
-    random ones are probed at ``tol.radii``. With no descent, ``rho`` below ``tol.stationarity``
-    makes a minimum.
+    aside. A point whose ``rho`` is not below ``tol.stationarity`` is not certified. A stationary
+    point is a saddle (descent found) when the loss drops along a probed direction: off a kink the
+    eigenvectors of clearly negative eigenvalues; on a kink every piece's negative-curvature
+    directions and ``tol.directions`` random ones, at ``tol.radii``; otherwise it is a minimum. A
+    lower point found by the probe is returned in either of the first two cases.
     """
     p = np.asarray(point, np.float64)
     base = float(loss_fn(p[None])[0])
@@ -256,11 +257,13 @@ def classify(point: np.ndarray, loss_fn: Callable[[np.ndarray], np.ndarray],
     if on_kink:
         dirs.append(rng.standard_normal((tol.directions, p.size)))
     candidates = np.concatenate(dirs) if dirs else np.zeros((0, p.size))
+    found, lower = False, None
     if len(candidates):
-        found, lower, _ = descent_probe(loss_fn, p, candidates, tol.radii,
-                                        tol.descent * max(abs(base), 1e-300))
-        if found:
-            return Classification(DESCENT_FOUND, extra, rel, lower)
-    if rho >= tol.stationarity:
-        return Classification(NOT_CERTIFIED, extra, rel, None)
+        found, point_found, _ = descent_probe(loss_fn, p, candidates, tol.radii,
+                                              tol.descent * max(abs(base), 1e-300))
+        lower = point_found if found else None
+    if rho >= tol.stationarity:  # not stationary: descent is expected; any lower point is returned
+        return Classification(NOT_CERTIFIED, extra, rel, lower)
+    if found:
+        return Classification(DESCENT_FOUND, extra, rel, lower)
     return Classification(KINK_MINIMUM if on_kink else SMOOTH_MINIMUM, extra, rel, None)

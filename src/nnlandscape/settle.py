@@ -23,7 +23,7 @@ import torch
 from torch.func import hessian
 
 from .geometry import summary_stat
-from .network import layer_slices, unflatten
+from .network import layer_slices, n_params, unflatten
 from .nonsmooth import (
     DESCENT_FOUND,
     KINDS,
@@ -271,7 +271,12 @@ def settle(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, cfg
     """Settle a batch of end points (B, P) and certify each; returns the settled arrays
     (``params``, ``params_sym``, ``loss_start``, ``loss``, ``stationarity``, ``eps``, ``kinks``,
     ``moved``, ``iterations``, ``kind``, ``extra_flat``, ``eig_min_relative``)."""
-    start = np.array(params, dtype=np.float64, ndmin=2)
+    start = np.array(params, dtype=np.float64, ndmin=2).reshape(-1, n_params(n, k))
+    if not len(start):  # a shard past the last live end point (dead fits are not settled)
+        return {name: np.zeros((0, start.shape[1]) if name in ("params", "params_sym") else 0,
+                               dtype=np.int64 if name in ("kinks", "iterations", "kind", "extra_flat")
+                               else np.float64)
+                for name in SETTLED_ARRAYS if name != "fit_index"}
     rng = np.random.default_rng(cfg.seed)
     p, its = start.copy(), np.zeros(len(start), dtype=np.int64)
     rho = np.full(len(p), np.nan)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from . import COLORS, LABELS, new_figure, panel_label
 
@@ -30,6 +31,8 @@ def figure_step_budget(budget: Mapping[str, np.ndarray]):
                 mfc="white", label="settled from them (median)")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set(xlabel="training steps", ylabel="training MSE")
         ax.set_title(f"{LABELS[opt]} ({trace.shape[0]} fits)")
         ax.legend(loc="lower left")
