@@ -1,6 +1,6 @@
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
-from nnlandscape.config import check_config
+from nnlandscape.config import check_config, export_project_root
 
 min_version("9.0")
 
@@ -8,8 +8,13 @@ min_version("9.0")
 configfile: f"{workflow.basedir}/config.yaml"
 
 
+# envs/*.yaml install this project with `pip: -e ${NNLANDSCAPE_ROOT}` (--sdm conda): conda runs pip
+# beside its copy of the env file in .snakemake/conda/, so a relative path would miss the project.
+export_project_root(workflow.basedir)
+
+
+# the schema and the cross-field checks, once, before any job (the schema sets no defaults)
 check_config(config, f"{workflow.basedir}/schemas/config.schema.yaml")
-validate(config, "schemas/config.schema.yaml")
 
 
 report: "report/workflow.rst"
@@ -26,6 +31,7 @@ include: "rules/basin.smk"
 include: "rules/complex.smk"
 include: "rules/larger.smk"
 include: "rules/ablation.smk"
+include: "rules/figures.smk"
 include: "rules/paper.smk"
 
 

@@ -61,25 +61,3 @@ rule basin_numbers:
         global_threshold=config["global_threshold"],
     script:
         "../scripts/basin_numbers.py"
-
-
-rule figure_basin:
-    input:
-        **basin_trials_of("main"),
-        numbers="results/numbers/basin.json",
-    output:
-        pdf="results/figures/fig12.pdf",
-        png=report(
-            "results/figures/fig12.png",
-            caption="../report/fig12.rst",
-            category="4.8 Basin",
-        ),
-    log:
-        "logs/figures/fig12.log",
-    conda:
-        SCIENCE_ENV
-    threads: 1
-    params:
-        figure="fig12",
-    script:
-        "../scripts/figure.py"

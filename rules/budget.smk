@@ -1,5 +1,5 @@
 # Step-budget study: the first budget.count main fits trained to each budget in budget.steps, every
-# budget's end points settled; loss against steps (figure 16).
+# budget's end points settled; loss against steps (figure 16, a row of nnlandscape.figure_table).
 
 BUDGETS = sorted(config["budget"]["steps"])
 
@@ -48,7 +48,7 @@ rule settle_budget:
         steps=r"\d+",
     conda:
         SCIENCE_ENV
-    threads: 2
+    threads: 1
     params:
         settle=config["settle"],
     script:
@@ -80,24 +80,3 @@ rule budget_numbers:
         budgets=BUDGETS,
     script:
         "../scripts/budget_numbers.py"
-
-
-rule figure_step_budget:
-    input:
-        budget="results/main/budget/budget.npz",
-    output:
-        pdf="results/figures/fig16.pdf",
-        png=report(
-            "results/figures/fig16.png",
-            caption="../report/fig16.rst",
-            category="4.11 Are the end points minima?",
-        ),
-    log:
-        "logs/figures/fig16.log",
-    conda:
-        SCIENCE_ENV
-    threads: 1
-    params:
-        figure="fig16",
-    script:
-        "../scripts/figure.py"

@@ -1,9 +1,12 @@
 import glob
 
+from nnlandscape import figure_table, paths
 from nnlandscape.config import n_shards
+from nnlandscape.gpu import cuda_present
+from nnlandscape.trainspec import OPTIMIZERS as TRAINING_OPTIMIZERS
 
 EXAMPLES = ["main", "complex"]
-OPTIMIZERS = ["gd", "adadelta"]
+OPTIMIZERS = list(TRAINING_OPTIMIZERS)
 SCIENCE_ENV = "../envs/science.yaml"
 LATEX_ENV = "../envs/latex.yaml"
 # LaTeX sources live beside the Snakefile (the working directory may be elsewhere: snakemake -d).
@@ -17,13 +20,14 @@ wildcard_constraints:
 
 
 def uses_gpu():
-    """1 when training runs on CUDA (so --resources gpu=N limits concurrent GPU jobs), else 0."""
+    """1 when training runs on CUDA (so --resources gpu=N limits concurrent GPU jobs), else 0.
+
+    device auto asks NVML (nnlandscape.gpu, no PyTorch import): the DAG stays fast on CPU hosts.
+    """
     if config["device"] == "cuda":
         return 1
     if config["device"] == "auto":
-        import torch
-
-        return int(torch.cuda.is_available())
+        return int(cuda_present())
     return 0
 
 
@@ -38,9 +42,8 @@ def fit_shards(wildcards):
     )
 
 
-def minima_of(example):
-    """Named minima inputs {optimizer: path} of one example."""
-    return {opt: f"results/{example}/fits/{opt}/minima.npz" for opt in OPTIMIZERS}
+minima_of = paths.minima_of
+basin_trials_of = paths.basin_trials_of
 
 
 def settle_shards(wildcards):
@@ -54,12 +57,7 @@ def settle_shards(wildcards):
     )
 
 
-def settled_of(example):
-    """Named settled inputs {settled_<optimizer>: path} of one example."""
-    return {
-        f"settled_{opt}": f"results/{example}/settled/{opt}/minima.npz"
-        for opt in OPTIMIZERS
-    }
+settled_of = paths.settled_of
 
 
 def example_settled(wildcards):
@@ -100,12 +98,8 @@ def train_params(wildcards):
 
 
 def neb_path_files(example):
-    """The NEB path files of one example: results/{example}/neb/path-{j:03d}.npz, j < neb.paths."""
-    return expand(
-        "results/{example}/neb/path-{j:03d}.npz",
-        example=example,
-        j=range(config["neb"]["paths"]),
-    )
+    """The NEB path files of one example (nnlandscape.paths)."""
+    return paths.neb_path_files(config, example)
 
 
 def neb_paths(wildcards):
@@ -122,11 +116,6 @@ def basin_batches(wildcards):
         optimizer=wildcards.optimizer,
         batch=range(n_shards(basin["trials"], basin["batch_size"])),
     )
-
-
-def basin_trials_of(example):
-    """Named joined basin inputs {optimizer: path} of one example."""
-    return {opt: f"results/{example}/basin/{opt}/trials.npz" for opt in OPTIMIZERS}
 
 
 def budget_fitset(wildcards):
@@ -175,12 +164,8 @@ def larger_shards(wildcards):
 
 
 def larger_minima_files():
-    """Minima of every larger size (config larger.sizes), size by size, optimizers in OPTIMIZERS order."""
-    return [
-        f"results/larger/{n}x{k}/fits/{opt}/minima.npz"
-        for n, k in config["larger"]["sizes"]
-        for opt in OPTIMIZERS
-    ]
+    """Minima of every larger size (nnlandscape.paths)."""
+    return paths.larger_minima_files(config)
 
 
 # One entry per part of the paper: results/numbers/{part}.json is merged into numbers.json.
@@ -199,25 +184,28 @@ NUMBER_PARTS = [
     "larger",
 ]
 
-# Figures of the paper that the workflow makes (results/figures/figNN.pdf).
-PAPER_FIGURES = [
-    "fig01",
-    "fig02",
-    "fig03",
-    "fig04",
-    "fig05",
-    "fig06",
-    "fig07",
-    "fig08",
-    "fig09",
-    "fig10",
-    "fig11",
-    "fig12",
-    "fig13",
-    "fig14",
-    "fig15",
-    "fig16",
-]
+# Figures of the paper (results/figures/figNN.pdf), in the order of nnlandscape.figure_table.
+PAPER_FIGURES = [fig.id for fig in figure_table.FIGURES]
+
+
+def figure_inputs(wildcards):
+    """Named inputs of one figure, from its row of the figure table."""
+    return figure_table.figure(wildcards.fig).inputs(config)
+
+
+def figure_params(wildcards):
+    """Params of one figure's drawing function, from its row of the figure table."""
+    return figure_table.figure(wildcards.fig).params(config)
+
+
+def figure_caption(wildcards):
+    """The HTML report's caption of one figure (rendered by report/figure.rst)."""
+    return figure_table.figure(wildcards.fig).caption
+
+
+def figure_category(wildcards):
+    """The HTML report's section of one figure."""
+    return figure_table.figure(wildcards.fig).category
 
 
 def paper_inputs(wildcards):
@@ -229,6 +217,7 @@ def paper_inputs(wildcards):
         "config_table": "results/paper/config-table.tex",
         "figures": paper_figures(wildcards),
         "provenance": "results/paper/provenance.tex",
+        "figure_sources": "results/paper/figure-sources.tex",
         "claims": "results/paper/claims.tex",
         "claim_macros": "results/paper/claim-macros.tex",
         "claims_budget": "results/paper/claims-budget.tex",

@@ -18,51 +18,6 @@ rule full_sawtooth:
         "../scripts/full_sawtooth.py"
 
 
-rule figure_complex_target:
-    input:
-        perfect_fit="results/complex/perfect_fit.npz",
-        sawtooth="results/complex/full_sawtooth.npz",
-    output:
-        pdf="results/figures/fig13.pdf",
-        png=report(
-            "results/figures/fig13.png",
-            caption="../report/fig13.rst",
-            category="4.9 Another example",
-        ),
-    log:
-        "logs/figures/fig13.log",
-    conda:
-        SCIENCE_ENV
-    threads: 1
-    params:
-        figure="fig13",
-    script:
-        "../scripts/figure.py"
-
-
-rule figure_complex_fits:
-    input:
-        **minima_of("complex"),
-        perfect_fit="results/complex/perfect_fit.npz",
-        path=neb_path_files("complex")[0],
-    output:
-        pdf="results/figures/fig14.pdf",
-        png=report(
-            "results/figures/fig14.png",
-            caption="../report/fig14.rst",
-            category="4.9 Another example",
-        ),
-    log:
-        "logs/figures/fig14.log",
-    conda:
-        SCIENCE_ENV
-    threads: 1
-    params:
-        figure="fig14",
-    script:
-        "../scripts/figure.py"
-
-
 use rule neb_numbers as neb_numbers_complex with:
     input:
         paths=neb_path_files("complex")[:1],

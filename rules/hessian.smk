@@ -19,24 +19,3 @@ rule hessian_spectra:
         optimizers=OPTIMIZERS,
     script:
         "../scripts/hessian.py"
-
-
-rule figure_hessian_spectra:
-    input:
-        hessian="results/main/hessian.npz",
-    output:
-        pdf="results/figures/fig11.pdf",
-        png=report(
-            "results/figures/fig11.png",
-            caption="../report/fig11.rst",
-            category="4.7 Eigenvalues",
-        ),
-    log:
-        "logs/figures/fig11.log",
-    conda:
-        SCIENCE_ENV
-    threads: 1
-    params:
-        figure="fig11",
-    script:
-        "../scripts/figure.py"

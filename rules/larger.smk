@@ -55,29 +55,3 @@ rule larger_numbers:
         global_threshold=config["global_threshold"],
     script:
         "../scripts/larger_numbers.py"
-
-
-rule figure_larger:
-    input:
-        **minima_of("main"),
-        perfect_fit="results/main/perfect_fit.npz",
-        larger=larger_minima_files(),
-    output:
-        pdf="results/figures/fig15.pdf",
-        png=report(
-            "results/figures/fig15.png",
-            caption="../report/fig15.rst",
-            category="4.10 Larger networks",
-        ),
-    log:
-        "logs/figures/fig15.log",
-    conda:
-        SCIENCE_ENV
-    threads: 1
-    params:
-        figure="fig15",
-        base=[config["examples"]["main"]["n"], config["examples"]["main"]["k"]],
-        sizes=config["larger"]["sizes"],
-        optimizers=OPTIMIZERS,
-    script:
-        "../scripts/figure.py"

@@ -42,6 +42,7 @@ rule provenance:
     output:
         provenance="results/provenance.json",
         box="results/paper/provenance.tex",
+        sources="results/paper/figure-sources.tex",
     log:
         "logs/provenance.log",
     conda:

@@ -14,7 +14,9 @@ rule settle_shard:
         "results/benchmarks/settle_shard/{example}-{optimizer}-{shard}.tsv"
     conda:
         SCIENCE_ENV
-    threads: 2
+    # one thread: the batched linear algebra is small, and two torch threads per job on a busy
+    # machine ran six times slower (measured); jobs run side by side instead
+    threads: 1
     params:
         settle=config["settle"],
         settle_count=lambda wildcards: config["settle"][wildcards.example]["count"],

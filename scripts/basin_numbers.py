@@ -2,12 +2,13 @@
 
 from nnlandscape.basin import basin_numbers
 from nnlandscape.io import load_json, load_npz, save_json
+from nnlandscape.trainspec import OPTIMIZERS
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
-inp = snakemake.input  # noqa: F821
-trials = {opt: load_npz(inp[opt]) for opt in ("gd", "adadelta")}
+log = start(snakemake)
+p = snakemake.params
+inp = snakemake.input
+trials = {opt: load_npz(inp[opt]) for opt in OPTIMIZERS}
 stability = load_json(inp.stability)
 numbers = basin_numbers(trials, load_npz(inp.perfect_fit)["params_sym"], float(trials["gd"]["r_max"]),
                         p.basin["bins"], p.global_threshold, p.basin["near_threshold"], stability)
@@ -15,4 +16,4 @@ if not numbers["basin_gd_lr_stable"]:
     log.warning("GD lr %.3g is above the stability bound %.3g at the global minimum: no GD trial "
                 "can return", stability["gd_lr"], stability["gd_lr_bound"])
 log.info("%s", numbers)
-save_json(snakemake.output.numbers, numbers)  # noqa: F821
+save_json(snakemake.output.numbers, numbers)

@@ -3,17 +3,17 @@
 from nnlandscape.budget import budget_summary
 from nnlandscape.fits import load_shard
 from nnlandscape.io import load_npz, save_json, save_npz
-from nnlandscape.settle import SETTLED_ARRAYS
+from nnlandscape.settled import SETTLED_ARRAYS
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
-files = iter(snakemake.input.runs)  # noqa: F821
+log = start(snakemake)
+p = snakemake.params
+files = iter(snakemake.input.runs)
 runs = {opt: {b: load_shard(next(files)) for b in p.budgets} for opt in p.optimizers}
-files = iter(snakemake.input.settled)  # noqa: F821
+files = iter(snakemake.input.settled)
 settled = {opt: {b: load_npz(next(files), SETTLED_ARRAYS, rule="settle_budget") for b in p.budgets}
            for opt in p.optimizers}
 arrays, numbers = budget_summary(runs, settled, p.budgets)
 log.info("%s", numbers)
-save_npz(snakemake.output.budget, **arrays)  # noqa: F821
-save_json(snakemake.output.numbers, numbers)  # noqa: F821
+save_npz(snakemake.output.budget, **arrays)
+save_json(snakemake.output.numbers, numbers)

@@ -9,12 +9,13 @@ from nnlandscape.construction import Example, spline_part
 from nnlandscape.io import load_npz
 from nnlandscape.neb import load_path
 from nnlandscape.paper import claim_macros
-from nnlandscape.settle import SETTLED_ARRAYS
+from nnlandscape.settled import SETTLED_ARRAYS
+from nnlandscape.trainspec import OPTIMIZERS
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-inp, p = snakemake.input, snakemake.params  # noqa: F821
-opts = ("gd", "adadelta")
+log = start(snakemake)
+inp, p = snakemake.input, snakemake.params
+opts = OPTIMIZERS
 pf, cpf = load_npz(inp.perfect_fit), load_npz(inp.complex_perfect_fit)
 results = Results(
     pf=pf, spline=spline_part(Example.from_config(p.examples["main"]), pf["x_train"]),
@@ -31,12 +32,12 @@ results = Results(
               "basin_bins": p.basin_bins, "neb_images": p.neb_images})
 claims = evaluate(results, p.claims)
 rows = [c.row() for c in claims]
-with open(snakemake.output.csv, "w", newline="") as fh:  # noqa: F821
+with open(snakemake.output.csv, "w", newline="") as fh:
     writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-Path(snakemake.output.table).write_text(claims_table_tex(claims))  # noqa: F821
-Path(snakemake.output.macros).write_text(claim_macros(claims))  # noqa: F821
+Path(snakemake.output.table).write_text(claims_table_tex(claims))
+Path(snakemake.output.macros).write_text(claim_macros(claims))
 # the rows the step-budget sample can compute, at each budget (same fits, longer training)
 runs = dict(zip([(o, s) for o in opts for s in p.budgets], inp.budget_runs, strict=True))
 settled_runs = dict(zip([(o, s) for o in opts for s in p.budgets], inp.budget_settled, strict=True))
@@ -46,7 +47,7 @@ budgets = {s: {o: budget_minima(load_npz(runs[o, s]), pf["x_train"], n, k, p.dea
 settled_budgets = {s: {o: load_npz(settled_runs[o, s], SETTLED_ARRAYS, rule="settle_budget")
                        for o in opts} for s in p.budgets}
 by_budget = verdicts_by_budget(results, budgets, p.claims, settled=settled_budgets)
-Path(snakemake.output.budget).write_text(budget_table_tex(by_budget))  # noqa: F821
+Path(snakemake.output.budget).write_text(budget_table_tex(by_budget))
 for s, row in by_budget.items():
     log.info("budget %d: %s", s, {c.key: c.verdict for c in row})
 for c in claims:

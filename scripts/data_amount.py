@@ -5,13 +5,13 @@ from nnlandscape.construction import Example
 from nnlandscape.io import save_npz
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = start(snakemake)
+p = snakemake.params
 a = p.ablation
 arrays = data_amount(Example.from_config(p.example), a["points_per_segment"], p.optimizers,
                      a["count"], a["steps"], a["seed"], a["grid"], init=p.init, dtype=p.dtype,
-                     backend=p.backend, threads=snakemake.threads)  # noqa: F821
+                     backend=p.backend, threads=snakemake.threads)
 for opt in p.optimizers:
     log.info("%s: median dense-grid MSE per points per segment %s: %s", opt, a["points_per_segment"],
              [float(v) for v in arrays[f"{opt}_grid_mse"].mean(axis=1)])
-save_npz(snakemake.output.arrays, **arrays)  # noqa: F821
+save_npz(snakemake.output.arrays, **arrays)

@@ -5,9 +5,9 @@ from nnlandscape.construction import Example
 from nnlandscape.io import save_json, save_npz
 from nnlandscape.workflow import start
 
-start(snakemake)  # noqa: F821
-ex = snakemake.params.example  # noqa: F821
+start(snakemake)
+ex = snakemake.params.example
 arrays = full_sawtooth_arrays(Example(n=ex["n"], k=ex["k"], n1=ex["n"], n2=0,
                                       amplitude=ex["amplitude"]))
-save_npz(snakemake.output.sawtooth, **arrays)  # noqa: F821
-save_json(snakemake.output.numbers, sawtooth_numbers(arrays))  # noqa: F821
+save_npz(snakemake.output.sawtooth, **arrays)
+save_json(snakemake.output.numbers, sawtooth_numbers(arrays))

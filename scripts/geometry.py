@@ -2,11 +2,11 @@
 
 from nnlandscape.geometry import settled_geometry
 from nnlandscape.io import load_npz, save_json, save_npz
-from nnlandscape.settle import SETTLED_ARRAYS, certified
+from nnlandscape.settled import SETTLED_ARRAYS, certified
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-inp, p = snakemake.input, snakemake.params  # noqa: F821
+log = start(snakemake)
+inp, p = snakemake.input, snakemake.params
 pf = load_npz(inp.perfect_fit, {"params_sym": 1}, finite=("params_sym",), rule="perfect_fit")
 minima = {opt: load_npz(inp[opt], {"params_sym": 2, "dead": 1, "diverged": 1}, rule="join_minima")
           for opt in p.optimizers}
@@ -16,5 +16,5 @@ arrays, numbers = settled_geometry(pf["params_sym"], minima, settled,
                                    {opt: certified(s) for opt, s in settled.items()},
                                    p.geometry["pairs"], p.geometry["seed"])
 log.info("%s", numbers)
-save_npz(snakemake.output.geometry, **arrays)  # noqa: F821
-save_json(snakemake.output.numbers, numbers)  # noqa: F821
+save_npz(snakemake.output.geometry, **arrays)
+save_json(snakemake.output.numbers, numbers)

@@ -3,11 +3,11 @@ minima (paper 4.7)."""
 
 from nnlandscape.hessian import hessian_spectra, relu_spectra
 from nnlandscape.io import load_npz, save_json, save_npz
-from nnlandscape.settle import SETTLED_ARRAYS
+from nnlandscape.settled import SETTLED_ARRAYS
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-inp, p = snakemake.input, snakemake.params  # noqa: F821
+log = start(snakemake)
+inp, p = snakemake.input, snakemake.params
 pf = load_npz(inp.perfect_fit, {"params_sym": 1, "x_train": 1, "y_train": 1}, rule="perfect_fit")
 minima = {opt: load_npz(inp[opt], {"params_sym": 2, "loss": 1, "dead": 1, "diverged": 1},
                         rule="join_minima") for opt in p.optimizers}
@@ -23,5 +23,5 @@ relu_arrays, relu_numbers = relu_spectra(settled, pf["x_train"], pf["y_train"], 
 arrays |= relu_arrays
 numbers |= relu_numbers
 log.info("%s", numbers)
-save_npz(snakemake.output.hessian, **arrays)  # noqa: F821
-save_json(snakemake.output.numbers, numbers)  # noqa: F821
+save_npz(snakemake.output.hessian, **arrays)
+save_json(snakemake.output.numbers, numbers)

@@ -4,7 +4,7 @@ from nnlandscape.basin import join_batches, load_batch
 from nnlandscape.io import save_npz
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-trials = join_batches([load_batch(path) for path in snakemake.input.batches])  # noqa: F821
+log = start(snakemake)
+trials = join_batches([load_batch(path) for path in snakemake.input.batches])
 log.info("%d trials", len(trials["loss"]))
-save_npz(snakemake.output.trials, **trials)  # noqa: F821
+save_npz(snakemake.output.trials, **trials)

@@ -4,11 +4,11 @@ from nnlandscape.fits import join_minima, load_shard
 from nnlandscape.io import load_npz, save_npz
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
-data = load_npz(snakemake.input.perfect_fit, {"x_train": 1})  # noqa: F821
-shards = [load_shard(path) for path in snakemake.input.shards]  # noqa: F821
+log = start(snakemake)
+p = snakemake.params
+data = load_npz(snakemake.input.perfect_fit, {"x_train": 1})
+shards = [load_shard(path) for path in snakemake.input.shards]
 minima = join_minima(shards, data["x_train"], p.example["n"], p.example["k"], p.dead_std, p.symmetrize["tol"],
                      p.symmetrize["max_sweeps"])
 log.info("%d minima, %d dead", len(minima["loss"]), int(minima["dead"].sum()))
-save_npz(snakemake.output.minima, **minima)  # noqa: F821
+save_npz(snakemake.output.minima, **minima)

@@ -4,12 +4,18 @@ from nnlandscape.capacity import larger_numbers
 from nnlandscape.io import load_npz, save_json
 from nnlandscape.workflow import start
 
-start(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
-inp = snakemake.input  # noqa: F821
+start(snakemake)
+p = snakemake.params
+inp = snakemake.input
 # inp.larger lists the larger sizes' minima size by size, optimizers in p.optimizers order
 larger = iter(inp.larger)
-losses = {tuple(p.base): {opt: load_npz(inp[opt], {"loss": 1})["loss"] for opt in p.optimizers}}
+
+def losses_of(paths) -> dict:
+    return {opt: load_npz(path, {"loss": 1}, rule="join_minima")["loss"]
+            for opt, path in zip(p.optimizers, paths, strict=True)}
+
+
+losses = {tuple(p.base): losses_of(inp[opt] for opt in p.optimizers)}
 for size in p.sizes:
-    losses[tuple(size)] = {opt: load_npz(next(larger), {"loss": 1})["loss"] for opt in p.optimizers}
-save_json(snakemake.output.numbers, larger_numbers(losses, tuple(p.base), p.global_threshold))  # noqa: F821
+    losses[tuple(size)] = losses_of(next(larger) for _ in p.optimizers)
+save_json(snakemake.output.numbers, larger_numbers(losses, tuple(p.base), p.global_threshold))

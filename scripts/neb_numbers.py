@@ -4,8 +4,8 @@ from nnlandscape.io import save_json
 from nnlandscape.neb import load_path, neb_numbers
 from nnlandscape.workflow import start
 
-start(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
-paths = [load_path(path) for path in snakemake.input.paths]  # noqa: F821
+start(snakemake)
+p = snakemake.params
+paths = [load_path(path) for path in snakemake.input.paths]
 numbers = neb_numbers(paths, p.drop_fraction, p.plateau_fraction, p.prefix)
-save_json(snakemake.output.numbers, numbers)  # noqa: F821
+save_json(snakemake.output.numbers, numbers)

@@ -4,12 +4,12 @@ from nnlandscape.io import load_npz, save_npz
 from nnlandscape.neb import neb_path
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-inp = snakemake.input  # noqa: F821
-index = int(snakemake.wildcards.j)  # noqa: F821
-arrays = neb_path(load_npz(inp.perfect_fit), load_npz(inp.minima), index, snakemake.params.neb)  # noqa: F821
+log = start(snakemake)
+inp = snakemake.input
+index = int(snakemake.wildcards.j)
+arrays = neb_path(load_npz(inp.perfect_fit), load_npz(inp.minima), index, snakemake.params.neb)
 log.info("path %d to fit %d: %d images, converged %s after %d iterations, max perpendicular force "
          "%.3g, %.1f s", index, int(arrays["fit_index"]), arrays["images"].shape[0],
          bool(arrays["converged"]), int(arrays["iterations"]), float(arrays["max_perp_force"]),
          float(arrays["seconds"]))
-save_npz(snakemake.output.path, **arrays)  # noqa: F821
+save_npz(snakemake.output.path, **arrays)

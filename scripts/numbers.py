@@ -6,15 +6,15 @@ from nnlandscape.io import load_json, save_json
 from nnlandscape.paper import config_macros, config_table, macros
 from nnlandscape.workflow import start
 
-start(snakemake)  # noqa: F821
+start(snakemake)
 numbers = {}
-for path in snakemake.input.parts:  # noqa: F821
+for path in snakemake.input.parts:
     part = load_json(path)
     clash = sorted(set(part) & set(numbers))
     if clash:
         raise ValueError(f"{path}: numbers {clash} are already defined by another part")
     numbers.update(part)
-config = dict(snakemake.params.config)  # noqa: F821
-save_json(snakemake.output.numbers, numbers)  # noqa: F821
-Path(snakemake.output.macros).write_text(macros({**numbers, **config_macros(config)}))  # noqa: F821
-Path(snakemake.output.config_table).write_text(config_table(config))  # noqa: F821
+config = dict(snakemake.params.config)
+save_json(snakemake.output.numbers, numbers)
+Path(snakemake.output.macros).write_text(macros({**numbers, **config_macros(config)}))
+Path(snakemake.output.config_table).write_text(config_table(config))

@@ -5,8 +5,8 @@ import shutil
 from nnlandscape.paper import build_pdf
 from nnlandscape.workflow import start
 
-start(snakemake)  # noqa: F821
-out = snakemake.output  # noqa: F821
-pdf = build_pdf(snakemake.input.main, snakemake.params.search_dirs, snakemake.params.build_dir,  # noqa: F821
-                snakemake.log.latexmk)  # noqa: F821
+start(snakemake)
+out = snakemake.output
+pdf = build_pdf(snakemake.input.main, snakemake.params.search_dirs, snakemake.params.build_dir,
+                snakemake.log.latexmk)
 shutil.copyfile(pdf, out.pdf)

@@ -5,8 +5,8 @@ from nnlandscape.hessian import stability_report
 from nnlandscape.io import save_json, save_npz
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = start(snakemake)
+p = snakemake.params
 arrays = perfect_fit_arrays(Example.from_config(p.example), p.symmetrize["tol"],
                             p.symmetrize["max_sweeps"])
 n, k = int(arrays["n"]), int(arrays["k"])
@@ -19,5 +19,5 @@ log.info("stability: %s", report)
 if not report["gd_lr_stable"]:
     log.warning("configured GD lr %.3g exceeds the stability bound %.3g at the global minimum: "
                 "GD cannot stay there", report["gd_lr"], report["gd_lr_bound"])
-save_npz(snakemake.output.perfect_fit, **arrays)  # noqa: F821
-save_json(snakemake.output.stability, report)  # noqa: F821
+save_npz(snakemake.output.perfect_fit, **arrays)
+save_json(snakemake.output.stability, report)

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
+from nnlandscape.figure_table import FIGURES
 from nnlandscape.io import save_json
-from nnlandscape.provenance import collect, provenance_box
+from nnlandscape.provenance import collect, figure_sources, provenance_box
 from nnlandscape.workflow import start
 
-start(snakemake)  # noqa: F821
-benchmarks = sorted(Path(snakemake.params.benchmarks).glob("*/*.tsv"))  # noqa: F821
-prov = collect(snakemake.params.repo, dict(snakemake.config), benchmarks)  # noqa: F821
-save_json(snakemake.output.provenance, prov)  # noqa: F821
-Path(snakemake.output.box).write_text(provenance_box(prov))  # noqa: F821
+start(snakemake)
+benchmarks = sorted(Path(snakemake.params.benchmarks).glob("*/*.tsv"))
+prov = collect(snakemake.params.repo, dict(snakemake.config), benchmarks)
+save_json(snakemake.output.provenance, prov)
+Path(snakemake.output.box).write_text(provenance_box(prov))
+Path(snakemake.output.sources).write_text(figure_sources(prov, FIGURES))

@@ -9,8 +9,8 @@ from nnlandscape.nonsmooth import KINDS
 from nnlandscape.settle import SettleConfig, settle_shard
 from nnlandscape.workflow import start
 
-log = start(snakemake)  # noqa: F821
-inp, p, wc = snakemake.input, snakemake.params, snakemake.wildcards  # noqa: F821
+log = start(snakemake)
+inp, p, wc = snakemake.input, snakemake.params, snakemake.wildcards
 pf = load_npz(inp.perfect_fit, {"x_train": 1, "y_train": 1}, rule="perfect_fit")
 minima = load_npz(inp.minima, {"params": 2, "dead": 1, "diverged": 1}, finite=("params",),
                   rule="join_minima")
@@ -24,4 +24,4 @@ counts = np.bincount(arrays["kind"], minlength=len(KINDS))
 log.info("%d end points in %.1f s (%.3f per second): %s", len(arrays["kind"]), seconds,
          len(arrays["kind"]) / max(seconds, 1e-9),
          ", ".join(f"{KINDS[c]} {int(counts[c])}" for c in KINDS))
-save_npz(snakemake.output.shard, **arrays)  # noqa: F821
+save_npz(snakemake.output.shard, **arrays)

@@ -54,6 +54,33 @@ BAD = [
     ("global_threshold", "small", "global_threshold"),
     ("fits.trace_points", 1, "fits.trace_points"),
     ("colour", "blue", "colour"),
+    # non-finite numbers (YAML .nan / .inf): the schema's ranges let NaN through
+    ("optimizers.gd.lr", float("nan"), "optimizers.gd.lr"),
+    ("optimizers.adadelta.lr", float("inf"), "optimizers.adadelta.lr"),
+    ("optimizers.adadelta.eps", float("-inf"), "optimizers.adadelta.eps"),
+    ("global_threshold", float("nan"), "global_threshold"),
+    ("basin.r_max", float("inf"), "basin.r_max"),
+    ("smoothing.betas", [10.0, float("nan")], "smoothing.betas"),
+    ("neb.tol", float("nan"), "neb.tol"),
+    # counts drawn from what the run has
+    ("neb.paths", 100000, "neb.paths"),
+    ("hessian.count", 10**6, "hessian.count"),
+    ("hessian.polish_count", 17, "hessian.polish_count"),
+    ("geometry.pairs", 10**9, "geometry.pairs"),
+    ("basin.bins", 513, "basin.bins"),
+    ("larger.shard_size", 17, "larger.shard_size"),
+    # orders between keys
+    ("neb.climb_after", 2000, "neb.climb_after"),
+    ("neb.dt", 0.1, "neb.dt"),
+    ("smoothing.betas", [100, 10], "smoothing.betas"),
+    ("smoothing.betas", [], "smoothing.betas"),
+    # YAML 1.1 reads 1.0e9 (no exponent sign) as a string
+    ("fits.main.count", "1.0e9", "fits.main.count"),
+    ("global_threshold", "1e-6", "global_threshold"),
+    ("examples.main.n", 5.5, "examples.main.n"),
+    ("larger.sizes", [[10, 0]], "larger.sizes"),
+    ("neb.climb", "yes", "neb.climb"),
+    ("fits.early_stop", {"enabled": True, "rtol": 1e-4}, "fits.early_stop"),
 ]
 
 
@@ -68,6 +95,32 @@ def test_bad_config_is_refused_naming_the_key(base, path, value, key):
         check_config(cfg, SCHEMA)
     assert key.split(".")[0] in str(err.value)
     assert key.split(".")[-1] in str(err.value)
+
+
+YAML_BAD = [
+    # (YAML text merged over config.yaml, key the message must name, text it must contain)
+    ("optimizers: {gd: {lr: .nan, momentum: 0.9}}", "optimizers.gd.lr", "not a finite number"),
+    ("optimizers: {adadelta: {lr: .inf, rho: 0.95, eps: 1.0e-7}}", "optimizers.adadelta.lr", "finite"),
+    ("fits: {main: {count: 1.0e9, steps: 10, shard_size: 1}}", "fits.main.count", "1.0e+9"),
+    ("hessian: {count: 16, seed: 7, small: 1.0e-6, polish_count: 8, polish_iterations: 300}\n"
+     "fits: {main: {count: 8, steps: 10, shard_size: 8}}", "hessian.count", "fits.main.count"),
+    ("neb: {paths: 100000}", "neb.paths", "fits.main.count"),
+    ("fits: {early_stop: {enabled: true, rtol: 1.0e-4, window: 6000}}", "fits.early_stop.window", "5000"),
+]
+
+
+@pytest.mark.parametrize("text,key,says", YAML_BAD, ids=[k for _, k, _ in YAML_BAD])
+def test_bad_yaml_is_refused_with_how_to_write_it(base, text, key, says):
+    """As a user writes them: PyYAML reads .nan, .inf and 1.0e9 (a string in YAML 1.1)."""
+    cfg = copy.deepcopy(base)
+    _merge(cfg, yaml.safe_load(text))
+    with pytest.raises(ConfigError) as err:
+        check_config(cfg, SCHEMA)
+    assert f"config key {key}" in str(err.value) and says in str(err.value)
+
+
+def test_enough_bad_configs_are_tried():
+    assert len(BAD) + len(YAML_BAD) >= 25
 
 
 def test_default_and_presets_are_valid(base):

@@ -16,7 +16,8 @@ import pytest
 import torch
 
 from nnlandscape.construction import Example, perfect_fit, training_data
-from nnlandscape.fast import train_fast, train_torch
+from nnlandscape.fast import train_fast
+from nnlandscape.torch_step import train_torch
 from nnlandscape.train import (
     EarlyStop,
     OptimizerConfig,

@@ -128,7 +128,7 @@ def test_sigkill_mid_shard_then_rerun_gives_identical_minima(reference, tmp_path
 def test_corrupt_shard_is_named_in_the_join_log_and_a_rerun_repairs_it(reference, tmp_path):
     workdir = tmp_path / "corrupt"
     shutil.copytree(reference, workdir, symlinks=True)
-    shard = workdir / SHARD_DIR / "shard-0001.npz"
+    shard = workdir / SHARD_DIR / "shard-0000.npz"
     data = bytearray(shard.read_bytes())
     mid = len(data) // 2
     data[mid:mid + 64] = bytes(64)  # zeroed bytes inside the archive: its CRC check fails
@@ -136,7 +136,7 @@ def test_corrupt_shard_is_named_in_the_join_log_and_a_rerun_repairs_it(reference
     proc = run(workdir, "--forcerun", "join_minima")
     assert proc.returncode != 0
     log = (workdir / "logs" / "join_minima" / "main-gd.log").read_text()
-    assert "shard-0001.npz" in log and "rerun rule 'train_shard'" in log
+    assert "shard-0000.npz" in log and "rerun rule 'train_shard'" in log
     # The message's advice works: delete the file, rerun, and the minima are the reference's again.
     shard.unlink()
     proc = run(workdir)

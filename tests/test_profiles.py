@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nnlandscape import figure_table
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 PROFILES = ["slurm", "slurm-test"]
@@ -37,10 +39,14 @@ def test_profile_names_only_existing_rules(name, rules):
 
 @pytest.mark.parametrize("name", PROFILES)
 def test_every_figure_and_training_rule_is_grouped(name, rules):
-    """Snakemake ignores rules a profile does not name: a new figure rule must be added to the groups."""
-    groups = profile(name)["groups"]
-    figures = {r for r in rules if r.startswith("figure_")}
+    """Snakemake ignores rules a profile does not name: every figure rule must be in the groups, and
+    the figures group must hold every row of the figure table in one submission."""
+    cfg = profile(name)
+    groups = cfg["groups"]
+    figures = {r for r in rules if r.startswith("figure")}
+    assert figure_table.RULE in figures, "the figure table's rule is missing from the workflow"
     assert figures <= set(groups), f"profiles/{name}: add {sorted(figures - set(groups))} to groups"
+    assert cfg["group-components"][groups[figure_table.RULE]] >= len(figure_table.FIGURES)
     assert groups["train_shard"] == "fits"
 
 

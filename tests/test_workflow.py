@@ -116,3 +116,25 @@ def test_provenance_and_report(tiny_run):
     proc = snakemake(tiny_run, "--report", str(tiny_run / "results" / "report.html"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tiny_run / "results" / "report.html").stat().st_size > 100_000
+
+
+def test_every_caption_names_rule_function_and_commit(tiny_run):
+    """Under each figure of the PDF: the rule, the drawing function and the run's commit."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext missing")
+    from nnlandscape.figure_table import FIGURES
+
+    text = subprocess.run(["pdftotext", str(tiny_run / "results" / "paper.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", " ", text)
+    commit = json.loads((tiny_run / "results" / "provenance.json").read_text())["git"]["commit"][:12]
+    for fig in FIGURES:
+        assert f"Drawn by rule figure ({fig.id}) with {fig.function}, commit {commit}" in flat, fig.id
+
+
+def test_numbers_json_is_strict_json(tiny_run):
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+
+    for path in [tiny_run / "results" / "numbers.json", *(tiny_run / "results" / "numbers").glob("*.json")]:
+        json.loads(path.read_text(), parse_constant=refuse)

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from .config import shard_range
 from .io import load_npz
+from .progress import Progress
 from .symmetry import symmetrize
-from .train import OptimizerConfig, train
+from .trainspec import OptimizerConfig
 
 BATCH_ARRAYS = {"noise_norm": 1, "loss": 1, "params": 2, "dist_to_global": 1, "trial_index": 1,
                 "diverged": 1, "start_loss": 1}
@@ -83,16 +83,24 @@ def distance_to_global(params: np.ndarray, global_sym: np.ndarray, n: int, k: in
 
 
 def _train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, spec: BasinSpec,
-           device: str, backend: str, threads: int | None):
+           device: str, backend: str, threads: int | None, progress_s: float | None = None):
     """Retrain with the project's batched trainer (the dispatcher picks the backend)."""
+    import torch  # lazy: the join and numbers jobs import this module without training
+
+    from .train import train
+
     return train(params0, x, y, n, k, spec.optimizer, spec.steps, dtype=getattr(torch, spec.dtype),
-                 device=device, trace_points=spec.trace_points, backend=backend, threads=threads)
+                 device=device, trace_points=spec.trace_points, backend=backend, threads=threads,
+                 progress=None if progress_s is None else Progress(len(params0) * spec.steps,
+                                                                   interval_s=progress_s,
+                                                                   label=f"basin batch {spec.index}"))
 
 
 def run_batch(spec: BasinSpec, global_sym: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
               *, device: str = "cpu", backend: str = "auto", threads: int | None = None,
-              sym_tol: float = 1e-10, sym_sweeps: int = 10000) -> dict[str, np.ndarray]:
-    """Jitter, retrain and measure one batch of trials (``outputs.md`` basin layout).
+              sym_tol: float = 1e-10, sym_sweeps: int = 10000,
+              progress_s: float | None = None) -> dict[str, np.ndarray]:
+    """Jitter, retrain and measure one batch of trials (RESULTS.md basin layout).
 
     Arrays: ``noise_norm``, ``start_loss`` (loss of the jittered network), ``loss`` (final, float64),
     ``params`` (final), ``dist_to_global`` (after symmetrization), ``trial_index``, ``diverged``,
@@ -102,7 +110,7 @@ def run_batch(spec: BasinSpec, global_sym: np.ndarray, x: np.ndarray, y: np.ndar
 
     trials = spec.trial_indices
     norms, p0 = jitter(global_sym, trials, spec.r_max, spec.seed)
-    res = _train(p0, x, y, n, k, spec, device, backend, threads)
+    res = _train(p0, x, y, n, k, spec, device, backend, threads, progress_s)
     return {"noise_norm": norms, "start_loss": np.atleast_1d(mse_np(p0, x, y, n, k)),
             "loss": res.loss, "params": res.params,
             "dist_to_global": distance_to_global(res.params, global_sym, n, k, sym_tol, sym_sweeps),

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .geometry import summary_stat
-from .settle import certified
+from .settled import certified
 
 
 def budget_summary(runs: Mapping[str, Mapping[int, Mapping[str, np.ndarray]]],

@@ -15,6 +15,7 @@ import numpy as np
 
 from .construction import Example, perfect_fit, plot_grid
 from .network import flatten, forward_np, knots, unflatten
+from .trainspec import OPTIMIZERS
 
 
 def embed(params: np.ndarray, n: int, k: int, n_big: int, k_big: int) -> np.ndarray:
@@ -105,7 +106,7 @@ def larger_numbers(losses: Mapping[tuple[int, int], Mapping[str, np.ndarray]],
             "base_size": f"({base[0]},{base[1]})"}
     if "adadelta" in losses[first] and len(losses[first]["adadelta"]):
         out["first_adadelta_fit_loss"] = float(losses[first]["adadelta"][0])
-    for opt in ("gd", "adadelta"):
+    for opt in OPTIMIZERS:
         if base not in median or opt not in median[base]:
             continue
         ranked = sorted(bigger, key=lambda s: median[s].get(opt, np.inf))

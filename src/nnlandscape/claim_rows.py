@@ -400,7 +400,7 @@ def _larger_better(r: Results, c: Mapping) -> Evidence:
 
 
 def _certified_minima(r: Results, c: Mapping) -> Evidence:
-    from .settle import certified
+    from .settled import certified
 
     if r.settled is None:
         return Evidence((np.zeros(0, bool),), binary=True)
@@ -422,7 +422,7 @@ def _embed_candidates(r: Results, o: str) -> np.ndarray:
     """(m, P) (5,5) points to embed: the certified settled minima when the settle stage ran, else
     the live training end points."""
     if r.settled is not None:
-        from .settle import certified
+        from .settled import certified
 
         s = r.settled[o]
         return np.asarray(s["params"], np.float64)[certified(s)]

@@ -1,6 +1,6 @@
-"""Fast trainers with the semantics of :func:`nnlandscape.train.train_reference`.
+"""The fused CPU trainer: a generated numba kernel with the semantics of ``train.train_reference``.
 
-* :func:`train_fast` (CPU, numba): the whole run of a fit is one compiled call, no Python per
+:func:`train_fast` (CPU, numba): the whole run of a fit is one compiled call, no Python per
   step. Each step fuses forward, hand-derived backward, optimizer update, divergence check,
   early-stop monitor and trace. The kernel is generated as straight-line code for the given
   (n, k) (all params are scalars), compiled once and cached on disk. Points are the contiguous,
@@ -10,9 +10,7 @@
   instruction, one rounding). ``LANES`` is 16 (512-bit vectors) on AVX-512 hosts and 8 (256-bit)
   elsewhere, so the two kinds of host differ in round-off. Threads: a Python pool over slices of
   fits (the kernel releases the GIL); numba's ``prange`` would double the compile time.
-* :func:`train_torch` (CUDA; also runs on CPU, which is how it is tested): the batched step
-  written by hand in torch (manual backward, functional optimizer and freeze logic, no host
-  sync per step), ``torch.compile``d on CUDA. Its GPU speed is UNMEASURED: no GPU was available.
+(The GPU trainer is :func:`nnlandscape.torch_step.train_torch`.)
 
 Round-off differs from the reference (other summation orders, fused multiply-adds), so results
 agree to round-off, not bitwise; in float32 a fit can split from its twin when round-off puts a
@@ -26,14 +24,14 @@ import importlib.util
 import os
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from .network import layer_shapes, layer_slices, n_params, unflatten
-from .train import EarlyStop, FitResult, OptimizerConfig, _final_loss, trace_steps
+from .network import layer_shapes, layer_slices, n_params
+from .progress import Progress
+from .trainspec import EarlyStop, FitResult, OptimizerConfig, final_loss, np_dtype, trace_steps
 
 
 def _host_has_avx512() -> bool:
@@ -51,17 +49,8 @@ LANES = 16 if AVX512 else 8  # partial sums per gradient entry: one float32 vect
 UNROLL = 4  # points per lane per block: block = UNROLL * LANES points
 CHUNK_BLOCKS = 1 if AVX512 else 4  # blocks per chunk (the scratch stays in L1)
 KERNEL_VERSION = 2
+PROGRESS_CHUNK = 16  # fits per kernel call when progress is logged
 _KERNELS: dict[tuple[int, ...], object] = {}
-
-
-def _np_dtype(dtype) -> np.dtype:
-    """numpy dtype (float32 or float64) of a torch or numpy dtype."""
-    if isinstance(dtype, torch.dtype):
-        dtype = {torch.float32: np.float32, torch.float64: np.float64}.get(dtype)
-    dt = np.dtype(dtype) if dtype is not None else None
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-    return dt
 
 
 # --------------------------------------------------------------------------- code generation
@@ -460,16 +449,19 @@ def _n_threads(threads: int | None) -> int:
 
 
 def train_fast(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
-               opt: OptimizerConfig, steps: int, *, dtype=torch.float32, trace_points: int = 100,
-               early_stop: EarlyStop | None = None, threads: int | None = None) -> FitResult:
+               opt: OptimizerConfig, steps: int, *, dtype="float32", trace_points: int = 100,
+               early_stop: EarlyStop | None = None, threads: int | None = None,
+               progress: Progress | None = None) -> FitResult:
     """Numba version of :func:`train_reference` (CPU): same inputs, same :class:`FitResult`.
 
-    ``dtype``: torch.float32/float64 or the numpy equivalents. ``threads``: worker threads
+    ``dtype``: float32/float64 (numpy, torch or a name). ``threads``: worker threads
     (default: the CPUs this process may use); results do not depend on it. The kernel of an
     (n, k) network is compiled on first use (about 10-20 s per dtype) and cached on disk
-    (``NNLANDSCAPE_KERNEL_DIR``, default ~/.cache/nnlandscape/kernels).
+    (``NNLANDSCAPE_KERNEL_DIR``, default ~/.cache/nnlandscape/kernels). With ``progress`` the fits
+    run in chunks of about ``PROGRESS_CHUNK`` fits (whole fits, so results do not change) and a line
+    is logged when one is due.
     """
-    dt = _np_dtype(dtype)
+    dt = np_dtype(dtype)
     mod = _kernel(n, k)
     p0 = np.ascontiguousarray(np.asarray(params0, dtype=np.float64).astype(dt))
     if p0.ndim != 2 or p0.shape[1] != n_params(n, k):
@@ -486,130 +478,31 @@ def train_fast(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int
     args = (p0, _pack_data(x, y, dt, mod.BLOCK), _hyper(opt, len(x), dt), opt.name == "adadelta", int(steps),
             tsteps.astype(np.int64), window, rtol, out, trace, diverged, stopped, steps_run)
     workers = min(_n_threads(threads), max(batch, 1))
-    # fits are independent: any split gives the same bits; more pieces than workers balance load
-    edges = np.linspace(0, batch, min(batch, 4 * workers) + 1).astype(int) if batch else [0, 0]
+    # fits are independent: any split gives the same bits; more pieces than workers balance load,
+    # and with progress the pieces are small enough for a steady stream of progress lines
+    pieces = 4 * workers if progress is None else max(4 * workers, -(-batch // PROGRESS_CHUNK))
+    edges = np.linspace(0, batch, min(batch, pieces) + 1).astype(int) if batch else [0, 0]
     ranges = list(zip(edges[:-1], edges[1:], strict=True))
+    done = np.zeros(batch, dtype=bool)
+
+    def run(r: tuple[int, int]) -> tuple[int, int]:
+        mod.train_range(*args, r[0], r[1], mod.L)
+        return r
+
+    def report(r: tuple[int, int]) -> None:
+        done[r[0]:r[1]] = True
+        if progress is not None and progress.due():
+            progress.update(int(done.sum()) * int(steps), trace[done, -1])
+
     if workers == 1:
-        for b0, b1 in ranges:
-            mod.train_range(*args, b0, b1, mod.L)
+        for r in ranges:
+            report(run(r))
     else:  # the kernel releases the GIL (nogil), so Python threads run it in parallel
         with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(lambda r: mod.train_range(*args, r[0], r[1], mod.L), ranges))
+            for future in as_completed([pool.submit(run, r) for r in ranges]):
+                report(future.result())
     if early_stop:
         _fill_after_batch_stop(trace, tsteps, stopped, steps_run)
     final = out.astype(np.float64)
-    return FitResult(params=final, loss=_final_loss(final, x, y, n, k), diverged=diverged,
+    return FitResult(params=final, loss=final_loss(final, x, y, n, k), diverged=diverged,
                      loss_trace=trace, trace_steps=tsteps, steps_run=steps_run)
-
-
-# --------------------------------------------------------------------------- torch (CUDA) trainer
-
-def _grad_torch(p: torch.Tensor, x: torch.Tensor, y: torch.Tensor, n: int, k: int
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Batched MSE (B,) and its gradient (B, P) by a hand-written backward pass (no autograd)."""
-    layers = unflatten(p, n, k)
-    w1, b1 = layers[0]
-    hs = [torch.relu(x[None, :, None] * w1[:, None, :, 0] + b1[:, None, :])]  # (B, N, n)
-    for w, b in layers[1:-1]:
-        hs.append(torch.relu(torch.baddbmm(b[:, None, :], hs[-1], w.transpose(1, 2))))
-    w_out, b_out = layers[-1]
-    e = torch.bmm(hs[-1], w_out.transpose(1, 2))[..., 0] + b_out - y  # (B, N)
-    loss = (e * e).mean(-1)
-    d = (2.0 * e) / x.shape[0]
-    grads = [(torch.bmm(d[:, None, :], hs[-1]), d.sum(-1, keepdim=True))]
-    gh = d[:, :, None] * w_out  # (B, N, n)
-    for li in range(len(layers) - 2, 0, -1):
-        gz = torch.where(hs[li] <= 0, 0.0, gh)
-        grads.append((torch.bmm(gz.transpose(1, 2), hs[li - 1]), gz.sum(1)))
-        gh = torch.bmm(gz, layers[li][0])
-    gz = torch.where(hs[0] <= 0, 0.0, gh)
-    grads.append(((gz * x[None, :, None]).sum(1)[..., None], gz.sum(1)))
-    parts = []
-    for gw, gb in reversed(grads):
-        parts += [gw.reshape(gw.shape[0], -1), gb]
-    return loss, torch.cat(parts, dim=-1)
-
-
-def _torch_step(p, s1, s2, diverged, active, x, y, n: int, k: int, name: str, lr: float,
-                mom: float, rho: float, eps: float):
-    """One full-batch step of all fits with the reference's freeze rules, as pure tensor ops."""
-    loss, g = _grad_torch(p, x, y, n, k)
-    if name == "gd":
-        n1 = s1 * mom + g
-        n2 = s2
-        new = p - lr * n1
-    else:
-        n1 = s1 * rho + (1 - rho) * g * g
-        delta = (s2 + eps).sqrt() / (n1 + eps).sqrt() * g
-        n2 = s2 * rho + (1 - rho) * delta * delta
-        new = p - lr * delta
-    ok = torch.isfinite(loss) & torch.isfinite(new).all(-1)
-    diverged = diverged | ~ok
-    keep = (ok & active & ~diverged)[:, None]
-    return (loss, torch.where(keep, new, p), torch.where(keep, n1, s1), torch.where(keep, n2, s2),
-            diverged)
-
-
-def train_torch(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
-                opt: OptimizerConfig, steps: int, *, dtype=torch.float32,
-                device: str | torch.device = "cuda", trace_points: int = 100,
-                early_stop: EarlyStop | None = None, compile_step: bool | None = None) -> FitResult:
-    """Batched torch trainer for GPUs: same results as :func:`train_reference` up to round-off.
-
-    The step is hand-differentiated and functional so ``torch.compile`` can fuse it; the host
-    syncs only where the early-stop state can change (every ``window`` steps). ``compile_step``
-    defaults to True on CUDA. UNMEASURED on a GPU (none was available when this was written).
-    """
-    dev = torch.device(device)
-    tdt = torch.float64 if _np_dtype(dtype) == np.float64 else torch.float32
-    p = torch.as_tensor(np.asarray(params0, dtype=np.float64), device=dev).to(tdt)
-    xt = torch.as_tensor(np.asarray(x, np.float64), device=dev).to(tdt)
-    yt = torch.as_tensor(np.asarray(y, np.float64), device=dev).to(tdt)
-    batch = p.shape[0]
-    s1, s2 = torch.zeros_like(p), torch.zeros_like(p)
-    diverged = torch.zeros(batch, dtype=torch.bool, device=dev)
-    active = torch.ones(batch, dtype=torch.bool, device=dev)
-    steps_run = torch.full((batch,), steps, dtype=torch.int64, device=dev)
-    tsteps = trace_steps(steps, trace_points)
-    trace = torch.full((batch, len(tsteps)), float("nan"), dtype=torch.float64, device=dev)
-    best = torch.full((batch,), float("inf"), dtype=torch.float64, device=dev)
-    ref = best.clone()
-    step_fn = _torch_step
-    if compile_step if compile_step is not None else dev.type == "cuda":
-        step_fn = torch.compile(_torch_step, dynamic=False)
-    hyper = (n, k, opt.name, opt.lr, opt.momentum, opt.rho, opt.eps)
-    ti = 0
-    for step in range(steps + 1):
-        if step == steps:
-            loss, _ = _grad_torch(p, xt, yt, n, k)
-        else:
-            loss, new_p, new_s1, new_s2, new_div = step_fn(p, s1, s2, diverged, active, xt, yt,
-                                                           *hyper)
-        if ti < len(tsteps) and tsteps[ti] == step:
-            trace[:, ti] = loss.to(torch.float64)
-            ti += 1
-        if step == steps:
-            break
-        check = False
-        if early_stop is not None:  # same rule as train._StopMonitor, on device
-            best = torch.minimum(best, torch.nan_to_num(loss.double(), nan=float("inf")))
-            if step > 0 and step % early_stop.window == 0:
-                done = best > ref * (1.0 - early_stop.rtol)
-                ref = best.clone()
-                stopping = done & active & (step >= 2 * early_stop.window)
-                steps_run = torch.where(stopping, step, steps_run)
-                active = active & ~stopping
-                # the step above used the old `active`: redo the freeze for fits stopping now
-                keep = (~stopping)[:, None]
-                new_p = torch.where(keep, new_p, p)
-                new_s1 = torch.where(keep, new_s1, s1)
-                new_s2 = torch.where(keep, new_s2, s2)
-                check = True
-        p, s1, s2, diverged = new_p, new_s1, new_s2, new_div
-        if check and not bool(active.any()):
-            trace[:, ti:] = trace[:, ti - 1:ti]
-            break
-    final = p.detach().to("cpu", torch.float64).numpy()
-    return FitResult(params=final, loss=_final_loss(final, x, y, n, k),
-                     diverged=diverged.cpu().numpy(), loss_trace=trace.cpu().numpy(),
-                     trace_steps=tsteps, steps_run=steps_run.cpu().numpy())

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .config import shard_range
 from .io import load_npz
 from .network import forward_np
+from .progress import Progress
 from .symmetry import symmetrize
-from .train import EarlyStop, OptimizerConfig, fit_seed, init_params, resolve_device, train
+from .trainspec import EarlyStop, OptimizerConfig, fit_seed, init_params
 
 SHARD_ARRAYS = {"params": 2, "loss": 1, "init_seed": 1, "diverged": 1, "steps": 0, "loss_trace": 2,
                 "trace_steps": 1, "steps_run": 1}
@@ -49,16 +49,24 @@ class ShardSpec:
 
 
 def train_shard(spec: ShardSpec, x: np.ndarray, y: np.ndarray, device: str = "cpu",
-                backend: str = "auto", threads: int | None = None) -> dict[str, np.ndarray]:
-    """Train the fits of one shard on (x, y) and return its arrays (``outputs.md`` layout)."""
+                backend: str = "auto", threads: int | None = None,
+                progress_s: float | None = None) -> dict[str, np.ndarray]:
+    """Train the fits of one shard on (x, y) and return its arrays (RESULTS.md layout); with
+    ``progress_s`` a progress line is logged every that many seconds."""
+    import torch  # lazy: joins and numbers import this module without training
+
+    from .train import resolve_device, train
+
     fits = shard_range(spec.index, spec.count, spec.shard_size)
     seeds = np.array([fit_seed(spec.seed, spec.example, spec.optimizer.name, i) for i in fits],
                      dtype=np.int64)
     p0 = init_params(seeds, spec.n, spec.k, spec.init)
+    progress = None if progress_s is None else Progress(len(fits) * spec.steps, interval_s=progress_s,
+                                                        label=f"shard {spec.index}")
     res = train(p0, x, y, spec.n, spec.k, spec.optimizer, spec.steps,
                 dtype=getattr(torch, spec.dtype), device=resolve_device(device),
                 trace_points=spec.trace_points, early_stop=spec.early_stop, backend=backend,
-                threads=threads)
+                threads=threads, progress=progress)
     return {"params": res.params, "loss": res.loss, "init_seed": seeds, "diverged": res.diverged,
             "steps": np.int64(spec.steps), "loss_trace": res.loss_trace,
             "trace_steps": res.trace_steps, "steps_run": res.steps_run,

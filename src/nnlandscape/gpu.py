@@ -38,6 +38,29 @@ def _nvml_count() -> int:
     return int(count.value) if ok else 0
 
 
+def device_names() -> list[str]:
+    """Names of the NVIDIA GPUs NVML reports (all of the machine's), [] without a driver."""
+    try:
+        nvml = ctypes.CDLL("libnvidia-ml.so.1")
+    except OSError:
+        return []
+    if nvml.nvmlInit_v2() != 0:
+        return []
+    names = []
+    try:
+        count = ctypes.c_uint(0)
+        if nvml.nvmlDeviceGetCount_v2(ctypes.byref(count)) == 0:
+            for i in range(count.value):
+                handle = ctypes.c_void_p()
+                name = ctypes.create_string_buffer(96)
+                if (nvml.nvmlDeviceGetHandleByIndex_v2(i, ctypes.byref(handle)) == 0
+                        and nvml.nvmlDeviceGetName(handle, name, 96) == 0):
+                    names.append(name.value.decode(errors="replace"))
+    finally:
+        nvml.nvmlShutdown()
+    return names
+
+
 def device_ids() -> list[str]:
     """The GPU ids a job may be given: NNLANDSCAPE_GPU_SLOTS, else CUDA_VISIBLE_DEVICES, else all.
 
@@ -51,6 +74,14 @@ def device_ids() -> list[str]:
         return _split(visible)
     count = _nvml_count() or len(glob.glob("/dev/nvidia[0-9]*"))
     return [str(i) for i in range(count)]
+
+
+def cuda_present() -> bool:
+    """True when this process may use at least one NVIDIA GPU (NVML or /dev/nvidiaN, no CUDA start).
+
+    What ``device: auto`` means for the DAG; the job itself decides with ``torch.cuda.is_available``.
+    """
+    return bool(device_ids())
 
 
 def _split(ids: str) -> list[str]:

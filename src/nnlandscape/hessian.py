@@ -228,7 +228,8 @@ def relu_spectra(settled: Mapping[str, Mapping[str, np.ndarray]], x: np.ndarray,
     directional probe of the settle stage, and they are only counted here.
     """
     from .nonsmooth import projected_spectrum
-    from .settle import certified, piece_hessian, rescaling_directions
+    from .settle import piece_hessian, rescaling_directions
+    from .settled import certified
 
     arrays: dict[str, np.ndarray] = {}
     numbers: dict[str, float | int] = {}

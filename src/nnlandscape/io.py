@@ -64,24 +64,49 @@ def load_npz(path: str | Path, required: dict[str, int | None] | None = None,
 
 
 def save_json(path: str | Path, obj) -> None:
-    """Write JSON atomically with sorted keys (stable diffs)."""
+    """Write strict JSON (RFC 8259) atomically with sorted keys (stable diffs).
+
+    A non-finite number (NaN, +-inf: "not defined for this run") is written as ``null``, which every
+    JSON parser reads; :func:`load_json` with ``null_as_nan`` turns it back into NaN.
+    """
     path = Path(path)
     tmp = _atomic_target(path, ".json")
     try:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=_jsonable) + "\n")
+        text = json.dumps(_strict(obj), indent=2, sort_keys=True, allow_nan=False)
+        tmp.write_text(text + "\n")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def load_json(path: str | Path) -> dict:
-    """Read a JSON results file."""
-    return json.loads(Path(path).read_text())
+def load_json(path: str | Path, null_as_nan: bool = False) -> dict:
+    """Read a JSON results file; with ``null_as_nan`` every ``null`` becomes NaN (numbers files)."""
+    data = json.loads(Path(path).read_text())
+    return _nan_for_null(data) if null_as_nan else data
 
 
-def _jsonable(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
+def _strict(obj):
+    """``obj`` with numpy values as Python ones and non-finite floats as None (JSON null)."""
     if isinstance(obj, np.ndarray):
-        return obj.tolist()
+        obj = obj.tolist()
+    elif isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_strict(v) for v in obj]
+    if obj is None or isinstance(obj, str | int | bool):
+        return obj
     raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def _nan_for_null(obj):
+    if obj is None:
+        return float("nan")
+    if isinstance(obj, dict):
+        return {k: _nan_for_null(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_nan_for_null(v) for v in obj]
+    return obj

@@ -20,8 +20,8 @@ from .io import load_npz
 from .network import mse
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
-OPTIMIZERS = ("fire", "descent")
-#: Arrays of a path file and their dimensions (see ``outputs.md``).
+RELAXERS = ("fire", "descent")  # how the band is relaxed (not the fits' training optimizers)
+#: Arrays of a path file and their dimensions (see RESULTS.md).
 PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
                "converged": 0, "iterations": 0, "max_perp_force": 0}
 
@@ -51,8 +51,8 @@ class NebConfig:
     max_move: float = 0.1  # cap on one image's displacement per iteration (Euclidean norm)
 
     def __post_init__(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown NEB optimizer {self.optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
+        if self.optimizer not in RELAXERS:
+            raise ValueError(f"unknown NEB optimizer {self.optimizer!r}; allowed: {', '.join(RELAXERS)}")
         if self.images < 3:
             raise ValueError(f"a band needs at least 3 images (one movable), got {self.images}")
 
@@ -77,7 +77,7 @@ class BandForces:
 
 @dataclass
 class NebResult:
-    """A relaxed band: what a path file records (see ``outputs.md``)."""
+    """A relaxed band: what a path file records (see RESULTS.md)."""
 
     images: np.ndarray  # (I, P)
     energy: np.ndarray  # (I,)

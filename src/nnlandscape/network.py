@@ -7,11 +7,14 @@ by layer), exactly what ``parameters_to_vector`` gives for ``nn.Sequential(Linea
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-Activation = Callable[[torch.Tensor], torch.Tensor]
+if TYPE_CHECKING:  # torch is imported where a tensor is computed: numpy-only jobs never load it
+    import torch
+
+Activation = Callable[["torch.Tensor"], "torch.Tensor"]
 
 
 def layer_shapes(n: int, k: int) -> list[tuple[int, int]]:
@@ -55,14 +58,22 @@ def flatten(layers) -> np.ndarray | torch.Tensor:
     for w, b in layers:
         lead = w.shape[:-2]
         parts += [w.reshape(*lead, -1), b]
-    if isinstance(parts[0], torch.Tensor):
-        return torch.cat(parts, dim=-1)
-    return np.concatenate(parts, axis=-1)
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts, axis=-1)
+    import torch
+
+    return torch.cat(parts, dim=-1)
 
 
 def forward(params: torch.Tensor, x: torch.Tensor, n: int, k: int,
-            activation: Activation = torch.relu) -> torch.Tensor:
-    """Network output at points ``x`` (N,) for params (P,) -> (N,) or a batch (B, P) -> (B, N)."""
+            activation: Activation | None = None) -> torch.Tensor:
+    """Network output at points ``x`` (N,) for params (P,) -> (N,) or a batch (B, P) -> (B, N).
+
+    ``activation`` defaults to ReLU (``torch.relu``).
+    """
+    import torch
+
+    activation = torch.relu if activation is None else activation
     single = params.dim() == 1
     p = params.unsqueeze(0) if single else params
     layers = unflatten(p, n, k)
@@ -77,14 +88,21 @@ def forward(params: torch.Tensor, x: torch.Tensor, n: int, k: int,
 
 def forward_np(params: np.ndarray, x: np.ndarray, n: int, k: int) -> np.ndarray:
     """Float64 numpy forward pass; params (P,) -> (N,) or (B, P) -> (B, N)."""
-    with torch.no_grad():
-        y = forward(torch.as_tensor(np.asarray(params, dtype=np.float64)),
-                    torch.as_tensor(np.asarray(x, dtype=np.float64)), n, k)
-    return y.numpy()
+    p = np.asarray(params, dtype=np.float64)
+    single = p.ndim == 1
+    layers = unflatten(p[None] if single else p, n, k)
+    w1, b1 = layers[0]
+    xs = np.asarray(x, dtype=np.float64)
+    h = np.maximum(xs[None, :, None] * w1[:, None, :, 0] + b1[:, None, :], 0.0)  # (B, N, n)
+    for w, b in layers[1:-1]:
+        h = np.maximum(h @ w.transpose(0, 2, 1) + b[:, None, :], 0.0)
+    w_out, b_out = layers[-1]
+    y = (h @ w_out.transpose(0, 2, 1))[..., 0] + b_out  # (B, N)
+    return y[0] if single else y
 
 
 def mse(params: torch.Tensor, x: torch.Tensor, y: torch.Tensor, n: int, k: int,
-        activation: Activation = torch.relu) -> torch.Tensor:
+        activation: Activation | None = None) -> torch.Tensor:
     """Full-batch mean squared error; scalar for params (P,), (B,) for a batch."""
     return ((forward(params, x, n, k, activation) - y) ** 2).mean(-1)
 

@@ -20,15 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.optimize
-import torch
+
+if TYPE_CHECKING:  # torch is imported where LM runs: readers of settled files do not need it
+    import torch
 
 #: residuals (B, N) and Jacobian (B, N, P) of a batch of points (B, P)
-ResidualFn = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+ResidualFn = Callable[["torch.Tensor"], tuple["torch.Tensor", "torch.Tensor"]]
 #: loss (B,) of a batch of points (B, P)
-LossFn = Callable[[torch.Tensor], torch.Tensor]
+LossFn = Callable[["torch.Tensor"], "torch.Tensor"]
 #: gradients (M, P) of a batch of points (M, P)
 GradFn = Callable[[np.ndarray], np.ndarray]
 
@@ -55,8 +58,10 @@ def levenberg_marquardt(residual_fn: ResidualFn, loss_fn: LossFn, params: np.nda
     ``loss_fn``) is the function whose lowest value decides which visited point is returned, so a
     caller minimizing a smoothed loss can return the best point of the original one.
     """
+    import torch
+
     p = torch.as_tensor(np.array(params, dtype=np.float64, ndmin=2))
-    keep_fn = keep_fn or loss_fn
+    keep_fn = keep_fn or loss_fn  # the same function: its value is reused, not recomputed
     mu = torch.full((p.shape[0],), float(damping), dtype=p.dtype)
     loss = loss_fn(p)
     best, best_loss = p.clone(), keep_fn(p)
@@ -81,7 +86,7 @@ def levenberg_marquardt(residual_fn: ResidualFn, loss_fn: LossFn, params: np.nda
         loss = torch.where(better, trial_loss, loss)
         steps += better.to(torch.int64)
         mu = torch.where(better, mu / 3.0, mu * 4.0).clamp(damping_min, damping_max)
-        kept = keep_fn(p)
+        kept = loss if keep_fn is loss_fn else keep_fn(p)
         lower = kept < best_loss
         best = torch.where(lower[:, None], p, best)
         best_loss = torch.where(lower, kept, best_loss)

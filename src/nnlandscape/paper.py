@@ -20,6 +20,8 @@ def macro_name(key: str) -> str:
 def format_number(value) -> str:
     """Text for a number in LaTeX, safe in and out of math mode: ints with thin separators, floats to
     3 significant digits, scientific notation and minus signs inside ``\\ensuremath``."""
+    if value is None:  # a JSON null: the number is not defined for this run (NaN)
+        return "n/a"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):

@@ -7,85 +7,24 @@ the fallback wherever they are unavailable. Each fit's init is a pure function o
 
 from __future__ import annotations
 
-import zlib
-from dataclasses import dataclass, field
+import logging
 
 import numpy as np
 import torch
 
-from .network import forward, layer_shapes, n_params
-
-OPTIMIZERS = ("gd", "adadelta")
-INITS = ("glorot_uniform_zero_bias", "torch_default")
-
-
-@dataclass(frozen=True)
-class OptimizerConfig:
-    """Hyper-parameters of one optimizer (PyTorch semantics)."""
-
-    name: str
-    lr: float
-    momentum: float = 0.9
-    rho: float = 0.95
-    eps: float = 1e-7
-
-    def __post_init__(self) -> None:
-        if self.name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.name!r}; allowed: {', '.join(OPTIMIZERS)}")
-
-    @classmethod
-    def from_config(cls, name: str, cfg: dict) -> OptimizerConfig:
-        """Build from the config's ``optimizers.<name>`` mapping."""
-        keys = ("lr", "momentum", "rho", "eps")
-        return cls(name=name, **{key: float(cfg[key]) for key in keys if key in cfg})
-
-
-@dataclass
-class FitResult:
-    """Outcome of training a batch of B fits (numpy arrays, see ``outputs.md``)."""
-
-    params: np.ndarray  # (B, P) final params (last finite values for diverged fits)
-    loss: np.ndarray  # (B,) final training MSE recomputed in float64
-    diverged: np.ndarray  # (B,) bool
-    loss_trace: np.ndarray  # (B, T) training loss at ``trace_steps``
-    trace_steps: np.ndarray  # (T,) int64 step numbers at which the trace was taken
-    steps_run: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (B,)
-
-
-def fit_seed(base_seed: int, example: str, optimizer: str, index: int) -> int:
-    """Init seed of one fit: a pure function of (base seed, example, optimizer, fit index)."""
-    words = [int(base_seed) & 0xFFFFFFFF, zlib.crc32(example.encode()),
-             zlib.crc32(optimizer.encode()), int(index)]
-    return int(np.random.SeedSequence(words).generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-
-
-def init_params(seeds: np.ndarray, n: int, k: int,
-                scheme: str = "glorot_uniform_zero_bias") -> np.ndarray:
-    """Initial params (B, P) float64, one row per seed, independent of device and batch size."""
-    if scheme not in INITS:
-        raise ValueError(f"unknown init {scheme!r}; allowed: {', '.join(INITS)}")
-    rows = []
-    for seed in np.asarray(seeds, dtype=np.int64):
-        rng = np.random.default_rng(int(seed))
-        parts = []
-        for out_dim, in_dim in layer_shapes(n, k):
-            if scheme == "glorot_uniform_zero_bias":
-                bound = np.sqrt(6.0 / (in_dim + out_dim))
-                parts += [rng.uniform(-bound, bound, out_dim * in_dim), np.zeros(out_dim)]
-            else:
-                bound = 1.0 / np.sqrt(in_dim)
-                parts += [rng.uniform(-bound, bound, out_dim * in_dim),
-                          rng.uniform(-bound, bound, out_dim)]
-        rows.append(np.concatenate(parts))
-    return np.stack(rows) if rows else np.zeros((0, n_params(n, k)))
-
-
-def trace_steps(steps: int, points: int) -> np.ndarray:
-    """About ``points`` log-spaced step numbers in [0, steps] (0 and ``steps`` included)."""
-    if steps <= 0:
-        return np.zeros(1, dtype=np.int64)
-    s = np.unique(np.round(np.geomspace(1, steps, max(points - 1, 1))).astype(np.int64))
-    return np.concatenate([[0], s])
+from .network import forward
+from .progress import Progress
+from .trainspec import (  # noqa: F401 - re-exported: the trainers' shared names
+    INITS,
+    OPTIMIZERS,
+    EarlyStop,
+    FitResult,
+    OptimizerConfig,
+    final_loss,
+    fit_seed,
+    init_params,
+    trace_steps,
+)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -130,7 +69,7 @@ class BatchedOptimizer:
 def train_reference(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
                     opt: OptimizerConfig, steps: int, *, dtype: torch.dtype = torch.float32,
                     device: str | torch.device = "cpu", trace_points: int = 100,
-                    early_stop: EarlyStop | None = None) -> FitResult:
+                    early_stop: EarlyStop | None = None, progress: Progress | None = None) -> FitResult:
     """Train B networks at once from ``params0`` (B, P) on (x, y), full batch, ``steps`` steps.
 
     A fit whose loss or params become non-finite is flagged ``diverged`` and frozen at its last
@@ -147,7 +86,7 @@ def train_reference(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k
     steps_run = torch.full((batch,), steps, dtype=torch.int64, device=dev)
     tsteps = trace_steps(steps, trace_points)
     trace = torch.full((batch, len(tsteps)), float("nan"), dtype=torch.float64, device=dev)
-    monitor = early_stop.monitor(batch, dev) if early_stop else None
+    monitor = StopMonitor(early_stop, batch, dev) if early_stop else None
     ti = 0
     for step in range(steps + 1):
         p.requires_grad_(True)
@@ -157,6 +96,8 @@ def train_reference(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k
             ti += 1
         if step == steps:
             break
+        if progress is not None and progress.due():  # a host sync only when a line is due
+            progress.update(step * batch, loss.detach().double().cpu().numpy())
         (grad,) = torch.autograd.grad(loss.sum(), p)
         p = p.detach()
         if monitor is not None:
@@ -175,33 +116,15 @@ def train_reference(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k
             trace[:, ti:] = trace[:, ti - 1:ti]
             break
     final = p.detach().to("cpu", torch.float64).numpy()
-    loss64 = _final_loss(final, x, y, n, k)
+    loss64 = final_loss(final, x, y, n, k)
     return FitResult(params=final, loss=loss64, diverged=diverged.cpu().numpy(),
                      loss_trace=trace.cpu().numpy(), trace_steps=tsteps,
                      steps_run=steps_run.cpu().numpy())
 
 
-def _final_loss(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int) -> np.ndarray:
-    """Float64 training MSE per fit (non-finite params give inf)."""
-    with torch.no_grad():
-        out = forward(torch.as_tensor(params), torch.as_tensor(np.asarray(x, np.float64)), n, k)
-        loss = ((out - torch.as_tensor(np.asarray(y, np.float64))) ** 2).mean(-1).numpy()
-    return np.where(np.isfinite(loss), loss, np.inf)
+class StopMonitor:
+    """Per-batch convergence monitor of :class:`EarlyStop` on torch tensors."""
 
-
-@dataclass(frozen=True)
-class EarlyStop:
-    """Stop a fit when its best loss has not improved by more than ``rtol`` over ``window`` steps."""
-
-    rtol: float = 1e-4
-    window: int = 1000
-
-    def monitor(self, batch: int, device: torch.device) -> _StopMonitor:
-        """A per-batch convergence monitor."""
-        return _StopMonitor(self, batch, device)
-
-
-class _StopMonitor:
     def __init__(self, rule: EarlyStop, batch: int, device: torch.device) -> None:
         self.rule = rule
         self.best = torch.full((batch,), float("inf"), dtype=torch.float64, device=device)
@@ -226,18 +149,29 @@ def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
           opt: OptimizerConfig, steps: int, *, dtype: torch.dtype = torch.float32,
           device: str | torch.device = "cpu", trace_points: int = 100,
           early_stop: EarlyStop | None = None, backend: str = "auto",
-          threads: int | None = None) -> FitResult:
+          threads: int | None = None, progress: Progress | None = None) -> FitResult:
     """Train B fits with the fastest available trainer; all give :func:`train_reference`'s results.
 
     ``backend``: ``auto`` (CPU: the numba kernel if numba imports and n <= NUMBA_MAX_WIDTH, else the
     reference; CUDA: the
     hand-written torch step, compiled), ``reference``, ``numba`` (CPU only) or ``torch``.
-    ``threads`` sets the CPU worker threads (numba pool, or torch's intra-op threads).
+    ``threads`` sets the CPU worker threads (numba pool, or torch's intra-op threads). ``progress``
+    logs fit-steps done, median loss so far, rate and time left at its interval, and a final line.
     """
+    res = _train(params0, x, y, n, k, opt, steps, dtype=dtype, device=device, trace_points=trace_points,
+                 early_stop=early_stop, backend=backend, threads=threads, progress=progress)
+    if progress is not None:
+        progress.finish(res.loss)
+    return res
+
+
+def _train(params0, x, y, n, k, opt, steps, *, dtype, device, trace_points, early_stop, backend, threads,
+           progress) -> FitResult:
+    """The dispatch of :func:`train`: resolve the device and backend (logged), then train."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
-    common = dict(dtype=dtype, trace_points=trace_points, early_stop=early_stop)
+    common = dict(dtype=dtype, trace_points=trace_points, early_stop=early_stop, progress=progress)
     if dev.type == "cuda" and backend == "numba":
         raise ValueError("backend 'numba' runs on CPU only; use device 'cpu' or backend 'auto'")
     if backend == "auto":
@@ -250,8 +184,10 @@ def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
             # layer it compiles slowly and runs slower than batched torch (measured for (20,5))
             fast_ok = n <= NUMBA_MAX_WIDTH and importlib.util.find_spec("numba") is not None
             backend = "numba" if fast_ok else "reference"
+    logging.getLogger("nnlandscape.train").info("training %d fits on device %s with backend %s",
+                                                 len(params0), dev.type, backend)
     if backend == "numba":
-        from .fast import train_fast  # lazy: fast imports this module
+        from .fast import train_fast  # lazy: numba compiles on first use
 
         return train_fast(params0, x, y, n, k, opt, steps, threads=threads, **common)
     prev = torch.get_num_threads()
@@ -259,7 +195,7 @@ def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
         torch.set_num_threads(max(1, int(threads)))
     try:
         if backend == "torch":
-            from .fast import train_torch
+            from .torch_step import train_torch
 
             return train_torch(params0, x, y, n, k, opt, steps, device=dev, **common)
         return train_reference(params0, x, y, n, k, opt, steps, device=dev, **common)

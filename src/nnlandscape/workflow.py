@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 
@@ -14,7 +15,9 @@ _GPU_SLOT: GpuSlot | None = None
 
 def start(snakemake) -> logging.Logger:
     """Send stderr and logging to the rule's log file, pin torch's threads to the job's and, for a job
-    with ``resources: gpu >= 1``, take a free GPU slot (CUDA_VISIBLE_DEVICES) before CUDA starts."""
+    with ``resources: gpu >= 1``, take a free GPU slot (CUDA_VISIBLE_DEVICES) before CUDA starts.
+
+    Imports no PyTorch (jobs that do not train never load it)."""
     if snakemake.log:
         sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115 - lives for the job
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
@@ -28,8 +31,10 @@ def start(snakemake) -> logging.Logger:
         _GPU_SLOT = acquire(gpus, owner=f"rule {snakemake.rule}")
         log.info("GPU slot: CUDA_VISIBLE_DEVICES=%s (waited %.1f s)", ",".join(_GPU_SLOT.ids),
                  time.monotonic() - t0)
-    import torch
-
-    torch.set_num_threads(threads)
+    if "torch" in sys.modules:  # pin torch's intra-op threads to the job's
+        sys.modules["torch"].set_num_threads(threads)
+    else:  # jobs that train import torch later (it reads these once); the others never import it
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(threads)
     log.info("rule %s, %d thread(s), started %s", snakemake.rule, threads, time.strftime("%c"))
     return log

@@ -8,9 +8,8 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from ..network import forward_np, unflatten
+from ..trainspec import OPTIMIZERS
 from . import COLORS, LABELS, new_figure, panel_label
-
-OPTIMIZERS = ("gd", "adadelta")
 
 
 def draw_network(ax, params: np.ndarray, n: int, k: int, n1: int) -> None:

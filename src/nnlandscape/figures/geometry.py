@@ -7,9 +7,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..trainspec import OPTIMIZERS
 from . import COLORS, LABELS, new_figure, panel_label
-
-OPTIMIZERS = ("gd", "adadelta")
 
 
 def _points(geo: Mapping[str, np.ndarray]) -> tuple[str, str]:
