@@ -408,13 +408,15 @@ def _certified_minima(r: Results, c: Mapping) -> Evidence:
 
 
 def _settled_negative(r: Results, c: Mapping) -> Evidence:
-    """Settled points off every kink: does the exact ReLU Hessian (rescalings set aside, as the
-    settle stage computes ``eig_min_relative``) have a clearly negative eigenvalue?"""
-    if r.settled is None:
+    """Settled points off every kink: does the exact ReLU Hessian there (rescalings set aside; the
+    ``relu_eig_<opt>`` spectra of :func:`nnlandscape.hessian.relu_spectra`) have a clearly negative
+    eigenvalue?"""
+    if r.settled is None or "relu_eig_gd" not in r.hessian:
         return Evidence((np.zeros(0, bool),), binary=True)
     small = float(r.hessian["small"])
-    rel = np.concatenate([np.asarray(r.settled[o]["eig_min_relative"], np.float64) for o in OPTIMIZERS])
-    rel = rel[np.isfinite(rel)]  # NaN on kinks: no Hessian there
+    eig = [np.asarray(r.hessian[f"relu_eig_{o}"], np.float64) for o in OPTIMIZERS]
+    rel = np.concatenate([e[:, 0] / e[:, -1] for e in eig if len(e)]) if any(len(e) for e in eig) \
+        else np.zeros(0)
     return Evidence((rel < -small,), binary=True)
 
 
