@@ -31,6 +31,7 @@ include: "rules/hessian.smk"
 include: "rules/basin.smk"
 include: "rules/complex.smk"
 include: "rules/larger.smk"
+include: "rules/ablation.smk"
 include: "rules/figures.smk"
 include: "rules/paper.smk"
 

@@ -247,6 +247,40 @@ def paper_inputs(wildcards):
         "provenance": "results/paper/provenance.tex",
         "figure_sources": "results/paper/figure-sources.tex",
         "claims": "results/paper/claims.tex",
+        "claim_macros": "results/paper/claim-macros.tex",
+        "claims_budget": "results/paper/claims-budget.tex",
+    }
+
+
+def claims_inputs(wildcards):
+    """Every unit-level array the claims table reads (nnlandscape.claim_rows.Results)."""
+    larger = {
+        f"larger_{n}x{k}_{opt}": f"results/larger/{n}x{k}/fits/{opt}/minima.npz"
+        for n, k in config["larger"]["sizes"]
+        for opt in OPTIMIZERS
+    }
+    return {
+        **minima_of("main"),
+        **{f"complex_{opt}": path for opt, path in minima_of("complex").items()},
+        **{f"basin_{opt}": path for opt, path in basin_trials_of("main").items()},
+        **larger,
+        "perfect_fit": "results/main/perfect_fit.npz",
+        "complex_perfect_fit": "results/complex/perfect_fit.npz",
+        "geometry": "results/main/geometry.npz",
+        "hessian": "results/main/hessian.npz",
+        "paths": neb_path_files("main"),
+        "ablation": "results/main/ablation/data-amount.npz",
+        **settled_of("main"),
+        "budget_runs": expand(
+            "results/main/budget/{optimizer}/steps-{steps}.npz",
+            optimizer=OPTIMIZERS,
+            steps=sorted(config["budget"]["steps"]),
+        ),
+        "budget_settled": expand(
+            "results/main/budget/{optimizer}/settled-{steps}.npz",
+            optimizer=OPTIMIZERS,
+            steps=sorted(config["budget"]["steps"]),
+        ),
     }
 
 

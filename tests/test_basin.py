@@ -142,3 +142,11 @@ def test_basin_numbers(pf):
     assert out["basin_gd_smallest_failed_norm"] == pytest.approx(0.2)
     unstable = basin_numbers(trials, g, 1.0, 10, 1e-6, 1e-4, {"gd_lr": 3e-3, "gd_lr_bound": 2.2e-3})
     assert unstable["basin_gd_lr_stable"] is False
+
+
+def test_noise_range_is_a_multiple_of_the_global_minimum_norm():
+    basin = {"trials": 8, "batch_size": 4, "steps": 3, "r_max_relative": 0.1, "seed": 1}
+    hyper = {"lr": 1e-3, "momentum": 0.9}
+    assert BasinSpec.from_config(basin, "gd", hyper, 0, global_norm=11.7).r_max == pytest.approx(1.17)
+    with pytest.raises(ValueError, match="global_norm"):
+        BasinSpec.from_config(basin, "gd", hyper, 0, global_norm=0.0)

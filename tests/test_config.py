@@ -48,7 +48,7 @@ BAD = [
     ("examples.main.amplitude", -0.7, "examples.main.amplitude"),
     ("neb.images", 2, "neb.images"),
     ("neb.optimizer", "newton", "neb.optimizer"),
-    ("basin.r_max", 0, "basin.r_max"),
+    ("basin.r_max_relative", 0, "basin.r_max_relative"),
     ("basin.batch_size", 10**6, "basin.batch_size"),
     ("larger.sizes", [[10]], "larger.sizes"),
     ("global_threshold", "small", "global_threshold"),
