@@ -102,6 +102,32 @@ def neb_path_files(example):
     return paths.neb_path_files(config, example)
 
 
+def neb_image_files(example):
+    """The image-count study's path files: path j < neb.image_paths with each of neb.image_counts."""
+    return expand(
+        "results/{example}/neb/images/path-{j:03d}-{images:03d}.npz",
+        example=example,
+        j=range(config["neb"]["image_paths"]),
+        images=config["neb"]["image_counts"],
+    )
+
+
+def pair_minima(wildcards):
+    """End points of the minimum-to-minimum paths of one (example, optimizer): its settled minima."""
+    return f"results/{wildcards.example}/settled/{wildcards.optimizer}/minima.npz"
+
+
+def pair_files(wildcards):
+    """The pair path files of one (example, optimizer): pairs.neighbours + pairs.random of them."""
+    count = config["pairs"]["neighbours"] + config["pairs"]["random"]
+    return expand(
+        "results/{example}/pairs/{optimizer}/pair-{j:03d}.npz",
+        example=wildcards.example,
+        optimizer=wildcards.optimizer,
+        j=range(count),
+    )
+
+
 def neb_paths(wildcards):
     """The NEB path files of the example in the wildcards."""
     return neb_path_files(wildcards.example)
@@ -177,6 +203,8 @@ NUMBER_PARTS = [
     "geometry",
     "hessian",
     "neb",
+    "neb_images",
+    "pairs",
     "basin",
     "complex",
     "neb_complex",
@@ -219,6 +247,40 @@ def paper_inputs(wildcards):
         "provenance": "results/paper/provenance.tex",
         "figure_sources": "results/paper/figure-sources.tex",
         "claims": "results/paper/claims.tex",
+        "claim_macros": "results/paper/claim-macros.tex",
+        "claims_budget": "results/paper/claims-budget.tex",
+    }
+
+
+def claims_inputs(wildcards):
+    """Every unit-level array the claims table reads (nnlandscape.claim_rows.Results)."""
+    larger = {
+        f"larger_{n}x{k}_{opt}": f"results/larger/{n}x{k}/fits/{opt}/minima.npz"
+        for n, k in config["larger"]["sizes"]
+        for opt in OPTIMIZERS
+    }
+    return {
+        **minima_of("main"),
+        **{f"complex_{opt}": path for opt, path in minima_of("complex").items()},
+        **{f"basin_{opt}": path for opt, path in basin_trials_of("main").items()},
+        **larger,
+        "perfect_fit": "results/main/perfect_fit.npz",
+        "complex_perfect_fit": "results/complex/perfect_fit.npz",
+        "geometry": "results/main/geometry.npz",
+        "hessian": "results/main/hessian.npz",
+        "paths": neb_path_files("main"),
+        "ablation": "results/main/ablation/data-amount.npz",
+        **settled_of("main"),
+        "budget_runs": expand(
+            "results/main/budget/{optimizer}/steps-{steps}.npz",
+            optimizer=OPTIMIZERS,
+            steps=sorted(config["budget"]["steps"]),
+        ),
+        "budget_settled": expand(
+            "results/main/budget/{optimizer}/settled-{steps}.npz",
+            optimizer=OPTIMIZERS,
+            steps=sorted(config["budget"]["steps"]),
+        ),
     }
 
 

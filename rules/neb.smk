@@ -4,7 +4,7 @@
 rule neb_path:
     input:
         perfect_fit="results/{example}/perfect_fit.npz",
-        minima="results/{example}/fits/gd/minima.npz",
+        minima="results/{example}/settled/gd/minima.npz",
     output:
         path="results/{example}/neb/path-{j}.npz",
     log:
@@ -18,8 +18,39 @@ rule neb_path:
     threads: 1
     params:
         neb=config["neb"],
+        smoothing=config["smoothing"],
     script:
         "../scripts/neb_path.py"
+
+
+use rule neb_path as neb_image_path with:
+    output:
+        path="results/{example}/neb/images/path-{j}-{images}.npz",
+    log:
+        "logs/neb_image_path/{example}-{j}-{images}.log",
+    benchmark:
+        "results/benchmarks/neb_image_path/{example}-{j}-{images}.tsv"
+    wildcard_constraints:
+        j=r"\d{3}",
+        images=r"\d{3}",
+
+
+rule neb_image_numbers:
+    input:
+        paths=neb_image_files("main"),
+    output:
+        numbers="results/numbers/neb_images.json",
+    log:
+        "logs/neb_numbers/images.log",
+    conda:
+        SCIENCE_ENV
+    threads: 1
+    params:
+        paths=config["neb"]["image_paths"],
+        counts=config["neb"]["image_counts"],
+        change_max=config["neb"]["image_change_max"],
+    script:
+        "../scripts/neb_image_numbers.py"
 
 
 rule neb_numbers:

@@ -10,6 +10,9 @@ rule merge_numbers:
     conda:
         SCIENCE_ENV
     threads: 1
+    params:
+        # the macros and the config table are made from the whole config: a change reruns them
+        config=config,
     script:
         "../scripts/numbers.py"
 
@@ -54,22 +57,30 @@ rule provenance:
 
 rule claims:
     input:
-        **minima_of("main"),
-        numbers="results/numbers.json",
-        perfect_fit="results/main/perfect_fit.npz",
-        basin_gd="results/main/basin/gd/trials.npz",
+        unpack(claims_inputs),
     output:
         csv="results/claims.csv",
         table="results/paper/claims.tex",
+        macros="results/paper/claim-macros.tex",
+        budget="results/paper/claims-budget.tex",
     log:
         "logs/claims.log",
+    benchmark:
+        "results/benchmarks/claims/claims.tsv"
     conda:
         SCIENCE_ENV
     threads: 1
     params:
-        example=config["examples"]["main"],
-        thresholds=config["claims"],
+        examples=config["examples"],
+        claims=config["claims"],
         global_threshold=config["global_threshold"],
+        smooth_band=config["smooth_band"],
+        drop_fraction=config["neb"]["drop_fraction"],
+        plateau_fraction=config["neb"]["plateau_fraction"],
         basin_bins=config["basin"]["bins"],
+        neb_images=config["neb"]["images"],
+        dead_std=config["dead_std"],
+        budgets=sorted(config["budget"]["steps"]),
+        larger_sizes=config["larger"]["sizes"],
     script:
         "../scripts/claims.py"

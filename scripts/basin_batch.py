@@ -1,5 +1,7 @@
 """Snakemake entry point: jitter the global minimum, retrain one batch of trials, write its arrays."""
 
+import numpy as np
+
 from nnlandscape.basin import BasinSpec, run_batch
 from nnlandscape.io import load_npz, save_npz
 from nnlandscape.progress import INTERVAL_S
@@ -9,7 +11,8 @@ log = start(snakemake)
 p = snakemake.params
 wc = snakemake.wildcards
 pf = load_npz(snakemake.input.perfect_fit, {"params_sym": 1, "x_train": 1, "y_train": 1})
-spec = BasinSpec.from_config(p.basin, wc.optimizer, p.hyper, int(wc.batch), dtype=p.dtype,
+spec = BasinSpec.from_config(p.basin, wc.optimizer, p.hyper, int(wc.batch),
+                             global_norm=float(np.linalg.norm(pf["params_sym"])), dtype=p.dtype,
                              trace_points=p.trace_points)
 log.info("%s", spec)
 arrays = run_batch(spec, pf["params_sym"], pf["x_train"], pf["y_train"], int(pf["n"]), int(pf["k"]),

@@ -10,7 +10,7 @@ p = snakemake.params
 inp = snakemake.input
 trials = {opt: load_npz(inp[opt]) for opt in OPTIMIZERS}
 stability = load_json(inp.stability)
-numbers = basin_numbers(trials, load_npz(inp.perfect_fit)["params_sym"], p.basin["r_max"],
+numbers = basin_numbers(trials, load_npz(inp.perfect_fit)["params_sym"], float(trials["gd"]["r_max"]),
                         p.basin["bins"], p.global_threshold, p.basin["near_threshold"], stability)
 if not numbers["basin_gd_lr_stable"]:
     log.warning("GD lr %.3g is above the stability bound %.3g at the global minimum: no GD trial "

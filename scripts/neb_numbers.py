@@ -1,7 +1,7 @@
 """Snakemake entry point: numbers about one example's NEB paths."""
 
 from nnlandscape.io import save_json
-from nnlandscape.neb import load_path, neb_numbers
+from nnlandscape.path_stats import load_path, neb_numbers
 from nnlandscape.workflow import start
 
 start(snakemake)

@@ -14,7 +14,7 @@ for path in snakemake.input.parts:
     if clash:
         raise ValueError(f"{path}: numbers {clash} are already defined by another part")
     numbers.update(part)
-config = dict(snakemake.config)
+config = dict(snakemake.params.config)
 save_json(snakemake.output.numbers, numbers)
 Path(snakemake.output.macros).write_text(macros({**numbers, **config_macros(config)}))
 Path(snakemake.output.config_table).write_text(config_table(config))

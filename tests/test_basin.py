@@ -207,11 +207,21 @@ def test_basin_numbers_every_key_by_hand():
 
 
 def test_basin_spec_from_config_and_trial_ranges():
-    basin = {"trials": 10, "batch_size": 4, "steps": 7, "r_max": 0.5, "seed": 9}
-    s = BasinSpec.from_config(basin, "gd", {"lr": 2e-3, "momentum": 0.8}, 2, dtype="float64",
-                              trace_points=3)
-    assert (s.trials, s.batch_size, s.steps, s.r_max, s.seed, s.dtype, s.trace_points) == \
-        (10, 4, 7, 0.5, 9, "float64", 3)
+    basin = {"trials": 10, "batch_size": 4, "steps": 7, "r_max_relative": 0.5, "seed": 9}
+    s = BasinSpec.from_config(basin, "gd", {"lr": 2e-3, "momentum": 0.8}, 2, global_norm=2.0,
+                              dtype="float64", trace_points=3)
+    assert (s.trials, s.batch_size, s.steps, s.seed, s.dtype, s.trace_points) == \
+        (10, 4, 7, 9, "float64", 3)
+    assert s.r_max == pytest.approx(1.0)
     assert s.optimizer.name == "gd" and s.optimizer.lr == 2e-3
     assert list(s.trial_indices) == [8, 9]  # the last batch is short
-    assert list(BasinSpec.from_config(basin, "gd", {"lr": 1e-3}, 0).trial_indices) == [0, 1, 2, 3]
+    first = BasinSpec.from_config(basin, "gd", {"lr": 1e-3}, 0, global_norm=1.0)
+    assert list(first.trial_indices) == [0, 1, 2, 3]
+
+
+def test_noise_range_is_a_multiple_of_the_global_minimum_norm():
+    basin = {"trials": 8, "batch_size": 4, "steps": 3, "r_max_relative": 0.1, "seed": 1}
+    hyper = {"lr": 1e-3, "momentum": 0.9}
+    assert BasinSpec.from_config(basin, "gd", hyper, 0, global_norm=11.7).r_max == pytest.approx(1.17)
+    with pytest.raises(ValueError, match="global_norm"):
+        BasinSpec.from_config(basin, "gd", hyper, 0, global_norm=0.0)

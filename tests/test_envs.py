@@ -21,13 +21,10 @@ IMPORT_NAMES = {"pytorch": ["torch"], "matplotlib-base": ["matplotlib", "mpl_too
 NO_TORCH = {"join_minima", "join_minima_larger", "join_basin", "fit_numbers", "neb_numbers",
             "neb_numbers_complex", "basin_numbers", "larger_numbers", "merge_numbers", "geometry",
             "figure", "claims", "provenance", "paper_pdf", "full_sawtooth", "join_settled",
-            "settle_numbers", "budget_numbers"}
-# jobs reading NEB path files import nnlandscape.neb (PyTorch at module level) until issue 13 splits
-# the path statistics from the band algorithm: their no-PyTorch check is an expected failure until then
-NEB_READERS = {"neb_numbers", "neb_numbers_complex"}
-# the same for jobs reading settled minima through nnlandscape.settle (SETTLED_ARRAYS, certified): the
-# settle module imports PyTorch at module level; its array spec and certificate test belong apart
-NEB_FIGURES = {"fig08", "fig09", "fig10"}
+            "settle_numbers", "budget_numbers", "neb_image_numbers", "pair_graph", "pair_numbers"}
+# the claims job reads NEB path files torch-free (nnlandscape.path_stats), but its Hessian, network and
+# fits helpers import PyTorch at module level: its no-PyTorch check is an expected failure until then
+TORCH_READERS = {"claims"}
 
 
 def rules() -> dict[str, dict[str, str]]:
@@ -84,8 +81,8 @@ def test_rule_imports_only_what_its_env_provides(rule):
 
 @pytest.mark.parametrize("rule", sorted(NO_TORCH))
 def test_jobs_that_do_not_train_do_not_import_torch(rule):
-    if rule in NEB_READERS:
-        pytest.xfail("nnlandscape.neb imports torch at module level (split pending, issue 13)")
+    if rule in TORCH_READERS:
+        pytest.xfail("claims' Hessian, network and fits helpers import torch at module level")
     proc = run_imports(rule, block_torch=True)
     assert proc.returncode == 0, f"rule {rule}: {proc.stderr[-1500:]}"
     assert "torch" not in proc.stdout.split()
@@ -93,8 +90,6 @@ def test_jobs_that_do_not_train_do_not_import_torch(rule):
 
 @pytest.mark.parametrize("figure", [f.id for f in FIGURES])
 def test_figure_jobs_do_not_import_torch(figure):
-    if figure in NEB_FIGURES:
-        pytest.xfail("nnlandscape.neb imports torch at module level (split pending, issue 13)")
     proc = run_imports("figure", block_torch=True, figure=figure)
     assert proc.returncode == 0, f"{figure}: {proc.stderr[-1500:]}"
 

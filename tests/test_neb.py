@@ -1,199 +1,13 @@
-"""Nudged elastic band: known saddles of the Müller–Brown potential, a curved double well, invariants."""
+"""NEB on the network: end points, the smoothed relaxation with a ReLU report, the saddle test."""
 
 import numpy as np
 import pytest
 import torch
 
+from nnlandscape.band import NebConfig
 from nnlandscape.construction import Example, perfect_fit, training_data
-from nnlandscape.neb import (
-    NebConfig,
-    band_forces,
-    barrier,
-    choose_minima,
-    difference_angles,
-    drop_arc,
-    improved_tangent,
-    midpoint_energy,
-    midpoint_excess,
-    neb_numbers,
-    network_energy,
-    network_path,
-    nudged_elastic_band,
-)
+from nnlandscape.neb import choose_minima, network_energy, network_path
 from nnlandscape.network import mse_np
-
-F64 = torch.float64
-
-# Müller & Brown (1979): four Gaussian terms.
-MB_A = torch.tensor([-200.0, -100.0, -170.0, 15.0], dtype=F64)
-MB_a = torch.tensor([-1.0, -1.0, -6.5, 0.7], dtype=F64)
-MB_b = torch.tensor([0.0, 0.0, 11.0, 0.6], dtype=F64)
-MB_c = torch.tensor([-10.0, -10.0, -6.5, 0.7], dtype=F64)
-MB_X = torch.tensor([1.0, 0.0, -0.5, -1.0], dtype=F64)
-MB_Y = torch.tensor([0.0, 0.5, 1.5, 1.0], dtype=F64)
-# Literature saddles: between the deepest minimum and the shallow one (on the path between the two
-# deepest minima), and between the shallow one and the second deepest.
-SADDLE_HIGH = (np.array([-0.822, 0.624]), -40.66)
-SADDLE_LOW = (np.array([0.212, 0.293]), -72.25)
-
-
-def muller_brown(p: torch.Tensor) -> torch.Tensor:
-    dx, dy = p[:, :1] - MB_X, p[:, 1:2] - MB_Y
-    return (MB_A * torch.exp(MB_a * dx**2 + MB_b * dx * dy + MB_c * dy**2)).sum(1)
-
-
-def local_minimum(guess) -> torch.Tensor:
-    p = torch.tensor(guess, dtype=F64, requires_grad=True)
-    opt = torch.optim.LBFGS([p], max_iter=500, tolerance_grad=1e-13, tolerance_change=1e-16,
-                            line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        e = muller_brown(p[None])[0]
-        e.backward()
-        return e
-
-    opt.step(closure)
-    return p.detach()
-
-
-@pytest.fixture(scope="module")
-def minima():
-    """The three minima: deepest (-146.7), second (-108.2), shallow (-80.8)."""
-    found = [local_minimum(g) for g in ([-0.55, 1.4], [0.6, 0.05], [-0.05, 0.45])]
-    e = muller_brown(torch.stack(found))
-    assert np.allclose(e.numpy(), [-146.70, -108.17, -80.77], atol=0.01)
-    return found
-
-
-def mb_config(**kw) -> NebConfig:
-    base = dict(images=12, spring=10.0, optimizer="fire", max_iter=5000, tol=1e-2, climb=True,
-                climb_after=50, refine_rounds=0, refine_images=2, dt=1e-3, dt_max=1e-2, max_move=0.05)
-    return NebConfig(**{**base, **kw})
-
-
-def test_saddle_between_the_two_deepest_minima(minima):
-    deep, second, _ = minima
-    res = nudged_elastic_band(muller_brown, deep, second, mb_config())
-    assert res.converged
-    (xy, e_saddle) = SADDLE_HIGH
-    assert res.energy.max() == pytest.approx(e_saddle, rel=5e-3)
-    assert res.climbing_index == int(np.argmax(res.energy))
-    assert np.linalg.norm(res.images[res.climbing_index] - xy) < 5e-3
-    # the band passes through the shallow minimum's basin: two maxima with a dip between them
-    assert (res.energy < -72.25).sum() > 2
-
-
-def test_saddle_between_shallow_and_second_minimum(minima):
-    _, second, shallow = minima
-    for optimizer, dt in (("fire", 1e-3), ("descent", 1e-4)):
-        res = nudged_elastic_band(muller_brown, shallow, second, mb_config(optimizer=optimizer, dt=dt))
-        xy, e_saddle = SADDLE_LOW
-        assert res.converged, optimizer
-        assert res.energy.max() == pytest.approx(e_saddle, rel=5e-3)
-        assert np.linalg.norm(res.images[res.climbing_index] - xy) < 5e-3
-
-
-def test_end_points_never_move(minima):
-    deep, second, _ = minima
-    for optimizer in ("fire", "descent"):
-        res = nudged_elastic_band(muller_brown, deep, second,
-                                  mb_config(optimizer=optimizer, max_iter=300, refine_rounds=2))
-        assert res.images[0].tobytes() == deep.numpy().tobytes()
-        assert res.images[-1].tobytes() == second.numpy().tobytes()
-
-
-def reference_tangent(r: np.ndarray, e: np.ndarray, i: int) -> np.ndarray:
-    """Henkelman & Jónsson (2000), eqs. 8-11, one image at a time."""
-    plus, minus = r[i + 1] - r[i], r[i] - r[i - 1]
-    if e[i + 1] > e[i] > e[i - 1]:
-        t = plus
-    elif e[i + 1] < e[i] < e[i - 1]:
-        t = minus
-    else:
-        dmax = max(abs(e[i + 1] - e[i]), abs(e[i - 1] - e[i]))
-        dmin = min(abs(e[i + 1] - e[i]), abs(e[i - 1] - e[i]))
-        t = plus * dmax + minus * dmin if e[i + 1] > e[i - 1] else plus * dmin + minus * dmax
-    return t / np.linalg.norm(t)
-
-
-def test_improved_tangent_matches_the_definition():
-    rng = np.random.default_rng(0)
-    r, e = rng.normal(size=(9, 4)), rng.normal(size=9)
-    got = improved_tangent(torch.tensor(r), torch.tensor(e)).numpy()
-    want = np.array([reference_tangent(r, e, i) for i in range(1, 8)])
-    np.testing.assert_allclose(got, want, atol=1e-12)
-
-
-def test_converged_band_has_no_perpendicular_force_above_tol(minima):
-    _, second, shallow = minima
-    cfg = mb_config(climb=False, tol=1e-3)
-    res = nudged_elastic_band(muller_brown, shallow, second, cfg)
-    assert res.converged and res.max_perp_force < cfg.tol
-    r = res.images
-    x = torch.tensor(r, requires_grad=True)
-    (g,) = torch.autograd.grad(muller_brown(x).sum(), x)
-    g, e = g.numpy(), res.energy
-    for i in range(1, len(r) - 1):
-        t = reference_tangent(r, e, i)
-        perp = g[i] - (g[i] @ t) * t
-        assert np.linalg.norm(perp) < cfg.tol
-    # and the band is not trivially short: it really spans the saddle region
-    assert res.energy.max() > -75
-
-
-def curved_double_well(p: torch.Tensor, height: float = 2.0, bend: float = 0.8) -> torch.Tensor:
-    """Minima at (+-1, 0); the valley bends up to the saddle (0, bend) of energy ``height``."""
-    x, y = p[:, 0], p[:, 1]
-    return height * (x**2 - 1) ** 2 + 5.0 * (y - bend * (1 - x**2)) ** 2
-
-
-def test_double_well_path_maximum_is_the_barrier():
-    start, end = torch.tensor([-1.0, 0.0], dtype=F64), torch.tensor([1.0, 0.0], dtype=F64)
-    # the straight initial band crosses the ridge far above the barrier
-    assert float(curved_double_well(torch.zeros(1, 2, dtype=F64))[0]) > 2.0 + 3.0
-    cfg = mb_config(images=9, spring=1.0, tol=1e-4, dt=1e-2, dt_max=0.1)
-    res = nudged_elastic_band(curved_double_well, start, end, cfg)
-    assert res.converged
-    assert res.energy.max() == pytest.approx(2.0, rel=1e-4)
-    assert barrier(res.energy) == pytest.approx(2.0, rel=1e-4)
-    np.testing.assert_allclose(res.images[res.climbing_index], [0.0, 0.8], atol=1e-3)
-    # without climbing the band hugs the valley: no image above the barrier
-    plain = nudged_elastic_band(curved_double_well, start, end, mb_config(
-        images=9, spring=1.0, tol=1e-4, dt=1e-2, dt_max=0.1, climb=False))
-    assert plain.energy.max() <= 2.0 + 1e-6
-    assert plain.energy.max() > 1.8
-
-
-def test_refinement_inserts_images_where_midpoints_rise(minima):
-    deep, second, _ = minima
-    coarse = mb_config(images=7, climb=False, max_iter=3000)
-    base = nudged_elastic_band(muller_brown, deep, second, coarse)
-    rise = midpoint_excess(torch.tensor(base.energy), torch.tensor(base.midpoint_energy)).numpy()
-    assert rise.max() > 1.0  # the coarse band cuts corners: midpoints far above the images
-    refined = nudged_elastic_band(muller_brown, deep, second,
-                                  mb_config(images=7, climb=False, max_iter=3000, refine_rounds=1,
-                                            refine_images=2))
-    want = sorted(int(i) for i in np.argsort(-rise)[:2] if rise[i] > 0)
-    assert refined.inserted.tolist() == want
-    assert refined.images.shape[0] == 7 + len(want)
-    assert refined.round_images.tolist() == [7, 7 + len(want)]
-    new_rise = midpoint_excess(torch.tensor(refined.energy),
-                               torch.tensor(refined.midpoint_energy)).numpy()
-    assert new_rise.max() < rise.max()
-    # the midpoints recorded are the energies halfway between successive images
-    mids = midpoint_energy(muller_brown, torch.tensor(refined.images)).numpy()
-    np.testing.assert_allclose(refined.midpoint_energy, mids)
-
-
-def test_climbing_force_inverts_the_tangential_gradient(minima):
-    _, second, shallow = minima
-    band = torch.stack([shallow, torch.tensor([0.2, 0.3], dtype=F64), second])
-    f = band_forces(muller_brown, band, spring=0.0, climb=True)
-    assert f.climbing == 1
-    g, t = f.grad[1], f.tangent[0]
-    np.testing.assert_allclose(f.force[0].numpy(), (-g + 2 * (g @ t) * t).numpy())
-    assert float(f.residual[0]) == pytest.approx(float(g.norm()))
 
 
 def test_choose_minima_draws_live_fits_only():
@@ -204,8 +18,19 @@ def test_choose_minima_draws_live_fits_only():
     assert set(chosen.tolist()) <= {0, 2, 5, 6, 7}
     np.testing.assert_array_equal(chosen, choose_minima(minima, 4, seed=3))
     np.testing.assert_array_equal(choose_minima(minima, 2, seed=3), chosen[:2])
-    with pytest.raises(ValueError, match="live minima"):
+    with pytest.raises(ValueError, match="usable minima"):
         choose_minima(minima, 6, seed=3)
+
+
+def test_choose_minima_takes_certified_minima_when_the_file_has_a_certificate():
+    settled = {"kind": np.array([0, 2, 1, 3, 0, 1], np.int64)}
+    chosen = choose_minima(settled, 4, seed=3)
+    assert sorted(chosen.tolist()) == [0, 2, 4, 5]
+    # too few certified: the uncertified end point (kind 3) next, one with descent (kind 2) last
+    more = choose_minima(settled, 6, seed=3)
+    assert more[:4].tolist() == chosen.tolist() and more[4:].tolist() == [3, 1]
+    with pytest.raises(ValueError, match="6 usable"):
+        choose_minima(settled, 7, seed=3)
 
 
 def test_network_path_between_nearby_networks():
@@ -215,45 +40,27 @@ def test_network_path_between_nearby_networks():
     q = p + 0.05 * rng.normal(size=p.shape)
     energy = network_energy(x, y, 5, 5)
     batch = np.stack([p, q])
-    np.testing.assert_allclose(energy(torch.tensor(batch)).numpy(), mse_np(batch, x, y, 5, 5), rtol=1e-12)
-    res = network_path(p, q, x, y, 5, 5, NebConfig(images=6, max_iter=30, climb_after=10,
-                                                   refine_rounds=1, refine_images=1, dt=1e-3))
-    assert res.images[0].tobytes() == p.tobytes() and res.images[-1].tobytes() == q.tobytes()
-    assert res.energy[0] < 1e-20 and res.energy[-1] == pytest.approx(mse_np(q, x, y, 5, 5))
-    assert res.arc[0] == 0 and res.arc[-1] == 1 and np.all(np.diff(res.arc) > 0)
-    assert res.iterations == len(res.force_history) - len(res.round_images)
-    arrays = res.arrays()
-    assert arrays["midpoint_energy"].shape == (res.images.shape[0] - 1,)
-
-
-def test_difference_angles_and_drop_arc():
-    line = np.outer(np.arange(5.0), [1.0, 2.0])
-    np.testing.assert_allclose(difference_angles(line), 0.0, atol=1e-6)
-    corner = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
-    np.testing.assert_allclose(difference_angles(corner), [90.0, 90.0])
-    arc = np.linspace(0, 1, 6)
-    energy = np.array([0.0, 0.001, 0.05, 0.2, 0.21, 0.2])
-    assert drop_arc(energy, arc, 0.5) == pytest.approx(0.4)
-    assert barrier(energy) == pytest.approx(0.01)
-
-
-def test_path_statistics_of_a_flat_then_dropping_profile():
-    arc = np.linspace(0, 1, 11)
-    energy = np.array([1e-30, 1e-3, 0.05, 0.15, 0.19, 0.2, 0.21, 0.2, 0.22, 0.2, 0.2])
-    images = np.column_stack([arc, np.zeros_like(arc)])
-    images[::2, 1] = 0.1  # a zigzag: every turning angle is the same
-    path = {"energy": energy, "midpoint_energy": np.maximum(energy[1:], energy[:-1]) * 1.5,
-            "arc": arc, "images": images, "converged": np.bool_(False), "iterations": np.int64(7),
-            "max_perp_force": np.float64(0.1), "fit_index": np.int64(3), "seconds": np.float64(2.0),
-            "force_history": np.array([3.0, 0.5, 0.1])}
-    numbers = neb_numbers([path, path], drop_fraction=0.5, plateau_fraction=0.9)
-    assert numbers["neb_paths"] == 2 and numbers["neb_converged"] == 0
-    assert numbers["neb_initial_force_median"] == 3.0
-    assert numbers["neb_barrier_median"] == pytest.approx(0.02)
-    assert numbers["neb_bumps_median"] == 2
-    assert numbers["neb_drop_arc_median"] == pytest.approx(0.2)
-    assert numbers["neb_plateau_arc_median"] == pytest.approx(0.3)
-    assert numbers["neb_midpoint_ratio_median"] == pytest.approx(1.5)
-    zigzag = float(np.degrees(2 * np.arctan(0.1 / 0.1)))
-    assert numbers["neb_angle_descent_median"] == pytest.approx(zigzag)
-    assert numbers["neb_angle_plateau_median"] == pytest.approx(zigzag)
+    np.testing.assert_allclose(energy(torch.tensor(batch)).numpy(), mse_np(batch, x, y, 5, 5),
+                               rtol=1e-12, atol=1e-28)
+    cfg = NebConfig(images=6, max_iter=30, climb_after=10, refine_rounds=1, refine_images=1, dt=1e-3)
+    res = network_path(p, q, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                       probe_directions=4, seed=0)
+    images = res["images"]
+    assert images[0].tobytes() == p.tobytes() and images[-1].tobytes() == q.tobytes()
+    # reported on the ReLU loss, relaxed on the smoothed one
+    assert res["energy"][0] < 1e-20 and res["energy"][-1] == pytest.approx(mse_np(q, x, y, 5, 5))
+    np.testing.assert_allclose(res["energy"], mse_np(images, x, y, 5, 5), rtol=1e-12, atol=1e-28)
+    assert not np.allclose(res["energy_relaxed"], res["energy"], rtol=1e-6)
+    straight = np.linspace(0, 1, 6)[:, None] * (q - p) + p
+    np.testing.assert_allclose(res["straight_energy"], mse_np(straight, x, y, 5, 5), rtol=1e-9, atol=1e-15)
+    arc = res["arc"]
+    assert arc[0] == 0 and arc[-1] == 1 and np.all(np.diff(arc) > 0)
+    assert res["iterations"] == len(res["force_history"]) - len(res["round_images"])
+    assert res["midpoint_energy"].shape == (images.shape[0] - 1,)
+    # 30 iterations do not converge: no saddle claimed
+    assert not res["converged"] and not res["saddle_verified"] and res["saddle_negative"] == -1
+    # the same inputs give the same path, bit for bit
+    again = network_path(p, q, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                         probe_directions=4, seed=0)
+    assert again["images"].tobytes() == images.tobytes()
+    assert again["energy"].tobytes() == res["energy"].tobytes()

@@ -9,7 +9,7 @@ import pytest
 
 from nnlandscape.basin import BATCH_ARRAYS
 from nnlandscape.fits import SHARD_ARRAYS
-from nnlandscape.neb import PATH_ARRAYS
+from nnlandscape.path_stats import PAIR_ARRAYS, PATH_ARRAYS
 from nnlandscape.settled import SETTLED_ARRAYS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +19,7 @@ RULE_FILE = {"perfect_fit": "results/{example}/perfect_fit.npz",
              "train_shard": "results/{example}/fits/{optimizer}/shard-NNNN.npz",
              "basin_batch": "results/main/basin/{optimizer}/batch-NNN.npz",
              "neb_path": "results/{example}/neb/path-NNN.npz",
+             "pair_path": "results/{example}/pairs/{optimizer}/pair-NNN.npz",
              "settle_shard": "results/{example}/settled/{optimizer}/shard-NNNN.npz",
              "join_settled": "results/{example}/settled/{optimizer}/minima.npz",
              "settle_budget": "results/main/budget/{optimizer}/settled-{steps}.npz"}
@@ -52,7 +53,8 @@ def reader_specs() -> list[tuple[str, str, dict]]:
     """(where, file, {array: ndim}) for every load_npz call with a literal spec, and the module specs."""
     specs = [("fits.SHARD_ARRAYS", RULE_FILE["train_shard"], SHARD_ARRAYS),
              ("basin.BATCH_ARRAYS", RULE_FILE["basin_batch"], BATCH_ARRAYS),
-             ("neb.PATH_ARRAYS", RULE_FILE["neb_path"], PATH_ARRAYS),
+             ("path_stats.PATH_ARRAYS", RULE_FILE["neb_path"], PATH_ARRAYS),
+             ("path_stats.PAIR_ARRAYS", RULE_FILE["pair_path"], PAIR_ARRAYS),
              ("settle.SETTLED_ARRAYS", RULE_FILE["settle_shard"], SETTLED_ARRAYS),
              ("settle.SETTLED_ARRAYS (joined)", RULE_FILE["join_settled"], SETTLED_ARRAYS),
              ("settle.SETTLED_ARRAYS (budget)", RULE_FILE["settle_budget"], SETTLED_ARRAYS)]

@@ -89,11 +89,15 @@ def test_lint_is_clean():
 def test_claims_table_has_every_claim(tiny_run):
     import csv
 
+    from nnlandscape.claim_rows import row_keys
+
     with open(tiny_run / "results" / "claims.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 12
-    assert {r["holds"] for r in rows} <= {"True", "False"}
-    assert all(r["value"] != "" for r in rows)
+    assert [r["key"] for r in rows] == row_keys() and len(rows) >= 20
+    assert {r["verdict"] for r in rows} <= {"holds", "fails", "inconclusive"}
+    assert all(r["value"] != "" and r["why"] and int(r["n"]) >= 0 for r in rows)
+    table = (tiny_run / "results" / "paper" / "claims.tex").read_text()
+    assert all(r["claim"].replace("'", "") in table.replace("'", "") for r in rows)
 
 
 def test_pdf_contains_every_figure_caption(tiny_run):

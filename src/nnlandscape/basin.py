@@ -39,11 +39,15 @@ class BasinSpec:
 
     @classmethod
     def from_config(cls, basin: Mapping, optimizer: str, hyper: Mapping, index: int, *,
-                    dtype: str = "float32", trace_points: int = 100) -> BasinSpec:
-        """Build from the config's ``basin`` and ``optimizers.<optimizer>`` mappings."""
+                    global_norm: float, dtype: str = "float32", trace_points: int = 100) -> BasinSpec:
+        """Build from the config's ``basin`` and ``optimizers.<optimizer>`` mappings; the noise range is
+        ``basin.r_max_relative`` times ``global_norm`` (the symmetrized perfect fit's norm)."""
+        if not np.isfinite(global_norm) or global_norm <= 0:
+            raise ValueError(f"global_norm must be positive and finite, got {global_norm!r}")
         return cls(optimizer=OptimizerConfig.from_config(optimizer, dict(hyper)), index=index,
                    trials=int(basin["trials"]), batch_size=int(basin["batch_size"]),
-                   steps=int(basin["steps"]), r_max=float(basin["r_max"]), seed=int(basin["seed"]),
+                   steps=int(basin["steps"]), r_max=float(basin["r_max_relative"]) * float(global_norm),
+                   seed=int(basin["seed"]),
                    dtype=dtype, trace_points=trace_points)
 
     @property

@@ -122,3 +122,38 @@ def larger_numbers(losses: Mapping[tuple[int, int], Mapping[str, np.ndarray]],
                                            for s in bigger)),
         }
     return {f"larger_{key}": value for key, value in out.items()}
+
+
+def embedded_descent(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, n_big: int,
+                     k_big: int, rng: np.random.Generator, draws: int = 16,
+                     step: float = 1e-2) -> float:
+    """Does an (n,k) point, embedded in an (n_big, k_big) network, have a descent direction there?
+
+    An extra node of the last hidden layer with zero outgoing weight may take any incoming weights
+    without changing the loss (a flat direction); moving its outgoing weight then changes the loss
+    to first order by the correlation of the residual with the node's output. So with incoming
+    weights ``step * w`` (w a random unit vector, ``draws`` of them) and outgoing ``+-step``, a loss
+    below the start's shows a descent direction: the embedded point is a saddle, not a minimum.
+    Returns the largest relative loss decrease found (<= 0 when none); needs n_big > n.
+    """
+    if n_big <= n:
+        raise ValueError(f"no extra node to move: the ({n_big},{k_big}) network is not wider than "
+                         f"({n},{k})")
+    from .network import mse_np
+
+    big = embed(params, n, k, n_big, k_big)
+    layers = unflatten(big, n_big, k_big)
+    w_last, b_last = layers[-2]  # last hidden layer: (n_big, n_big or 1), (n_big,)
+    start = float(mse_np(big, x, y, n_big, k_big))
+    j = n_big - 1  # one extra node of the last hidden layer (all extra nodes are alike: zero)
+    trials = []
+    for _ in range(draws):
+        w = rng.standard_normal(w_last.shape[1] + 1)
+        w *= step / np.linalg.norm(w)
+        for sign in (1.0, -1.0):
+            new = [(np.array(a, copy=True), np.array(b, copy=True)) for a, b in layers]
+            new[-2][0][j], new[-2][1][j] = w[:-1], w[-1]
+            new[-1][0][0, j] = sign * step
+            trials.append(flatten(new))
+    losses = mse_np(np.stack(trials), x, y, n_big, k_big)
+    return float((start - losses.min()) / start) if start > 0 else 0.0

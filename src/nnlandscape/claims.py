@@ -1,202 +1,232 @@
-"""The paper's qualitative claims as statistics with thresholds: what holds at the scale that ran.
+"""The paper's claims as statistics with uncertainty and three verdicts.
 
-Each statistic is a pure function of result arrays; ``Claim`` pairs it with its threshold and the
-direction of the comparison, so the claims table can say plainly which claims reproduced.
+A claim's statistic is a function of unit-level arrays (fits, pairs, paths, trials, spectra); its
+95 % interval comes from resampling those units, and its threshold and side are fixed in the
+config before the run. The verdict is *holds* when the whole interval lies on the claim's side of
+the threshold, *fails* when it lies wholly on the other side, and *inconclusive* otherwise.
+
+Intervals: shares of 0/1 outcomes use the exact Clopper-Pearson interval (it stays honest when no
+or every unit succeeds, where a bootstrap collapses to a point); every other statistic uses the
+percentile bootstrap (``scipy.stats.bootstrap``, seeded). Percentile rather than BCa: most of our
+statistics are medians, quantiles and ratios of them, for which the jackknife estimate of BCa's
+acceleration is unreliable (Efron & Tibshirani 1993, sec. 11.4 and 14.3), and BCa fails outright on
+all-equal samples. A bootstrap over fewer than ``min_units`` units (5 by default: with fewer, the
+resampled statistic takes too few distinct values for a 95 % interval) gives no interval (NaN):
+inconclusive.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.stats
+
+SIDES = ("<", "<=", ">", ">=")
+VERDICTS = ("holds", "fails", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A claim's threshold, the side on which the claim holds, and why the threshold is what it is."""
+
+    threshold: float
+    holds_if: str
+    why: str
+
+    def __post_init__(self) -> None:
+        if self.holds_if not in SIDES:
+            raise ValueError(f"holds_if must be one of {SIDES}, got {self.holds_if!r}")
+        if not math.isfinite(self.threshold):
+            raise ValueError(f"threshold must be finite, got {self.threshold!r}")
+
+    @classmethod
+    def from_config(cls, key: str, cfg: Mapping) -> Rule:
+        """From ``claims.rows.<key>`` of the config: ``threshold``, ``holds_if`` and ``why``."""
+        missing = {"threshold", "holds_if", "why"} - set(cfg)
+        if missing:
+            raise ValueError(f"claims.rows.{key}: missing {sorted(missing)}")
+        return cls(float(cfg["threshold"]), str(cfg["holds_if"]), str(cfg["why"]))
+
+    def on_claim_side(self, value: float) -> bool:
+        """Whether ``value`` satisfies the claim (NaN never does)."""
+        t = self.threshold
+        return bool({"<": value < t, "<=": value <= t, ">": value > t, ">=": value >= t}[self.holds_if])
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One row of the claims table."""
+    """One row of the claims table: the statistic, its interval over ``n`` units, and the verdict."""
 
     key: str
     claim: str
     statistic: str
+    units: str
     value: float
-    threshold: float
-    holds_if: str  # "<", "<=", ">" or ">="
+    ci_low: float
+    ci_high: float
+    n: int
+    rule: Rule
+    interval: str  # "bootstrap" (percentile), "exact" (Clopper-Pearson) or "none"
 
     @property
-    def holds(self) -> bool:
-        """Whether the reproduced value satisfies the claim (NaN never holds)."""
-        v, t = self.value, self.threshold
-        if not np.isfinite(v):
-            return False
-        return {"<": v < t, "<=": v <= t, ">": v > t, ">=": v >= t}[self.holds_if]
+    def threshold(self) -> float:
+        """The rule's threshold."""
+        return self.rule.threshold
+
+    @property
+    def holds_if(self) -> str:
+        """The side of the threshold on which the claim holds."""
+        return self.rule.holds_if
+
+    @property
+    def verdict(self) -> str:
+        """holds / fails / inconclusive from the whole interval against the threshold."""
+        return verdict(self.ci_low, self.ci_high, self.rule)
 
     def row(self) -> dict[str, object]:
-        """The CSV row: claim, statistic, value, threshold, holds."""
+        """The CSV row."""
         return {"key": self.key, "claim": self.claim, "statistic": self.statistic,
-                "value": float(self.value), "holds_if": self.holds_if,
-                "threshold": float(self.threshold), "holds": bool(self.holds)}
+                "units": self.units, "n": int(self.n), "value": float(self.value),
+                "ci_low": float(self.ci_low), "ci_high": float(self.ci_high),
+                "interval": self.interval, "holds_if": self.holds_if,
+                "threshold": float(self.threshold), "verdict": self.verdict, "why": self.rule.why}
 
 
-def global_minimum_share(losses: np.ndarray, threshold: float) -> float:
-    """Share of fits whose loss is below the global-minimum threshold."""
-    losses = np.asarray(losses, dtype=np.float64)
-    return float((losses < threshold).mean()) if losses.size else float("nan")
+def verdict(low: float, high: float, rule: Rule) -> str:
+    """holds if both interval ends satisfy the rule, fails if neither does, else inconclusive."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "inconclusive"
+    a, b = rule.on_claim_side(low), rule.on_claim_side(high)
+    return "holds" if a and b else "fails" if not (a or b) else "inconclusive"
 
 
-def sawtooth_coefficient(mean_fit: np.ndarray, target: np.ndarray, spline: np.ndarray) -> float:
-    """Least-squares coefficient of the sawtooth (target - spline) in (mean_fit - spline).
+#: A statistic over unit arrays: ``fn(*samples, axis=-1)``, vectorized along ``axis``.
+Statistic = Callable[..., np.ndarray | float]
 
-    1 means the mean fit carries the whole sawtooth, 0 that it has been removed.
+
+@dataclass(frozen=True)
+class Evidence:
+    """The unit-level samples of one claim, before the rule is applied.
+
+    ``binary``: one 0/1 sample, the statistic is its share (exact interval). Otherwise
+    ``statistic(*samples, axis=-1)`` is bootstrapped; samples are independent groups (for example the
+    GD and the Adadelta fits) unless ``paired``.
     """
-    saw = np.asarray(target) - np.asarray(spline)
-    rest = np.asarray(mean_fit) - np.asarray(spline)
-    return float(rest @ saw / (saw @ saw))
+
+    samples: tuple[np.ndarray, ...]
+    statistic: Statistic | None = None
+    binary: bool = False
+    paired: bool = False
+    vectorized: bool = True
+    extra: dict[str, float] = field(default_factory=dict)
 
 
-def iqr(values: np.ndarray) -> float:
-    """Interquartile range."""
-    q1, q3 = np.quantile(np.asarray(values, dtype=np.float64), [0.25, 0.75])
-    return float(q3 - q1)
+def share(outcomes: np.ndarray, axis: int = -1) -> np.ndarray | float:
+    """Share of true outcomes."""
+    return np.mean(np.asarray(outcomes, dtype=np.float64), axis=axis)
 
 
-def lower_and_wider(loss_gd: np.ndarray, loss_adadelta: np.ndarray) -> tuple[float, float]:
-    """(median Adadelta - median GD, IQR Adadelta / IQR GD): negative and > 1 if the claim holds."""
-    diff = float(np.median(loss_adadelta) - np.median(loss_gd))
-    spread = iqr(loss_gd)
-    return diff, (iqr(loss_adadelta) / spread if spread > 0 else float("inf"))
+def exact_share_interval(outcomes: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """(share, low, high) of 0/1 outcomes with the Clopper-Pearson interval; NaN interval if n < 2."""
+    x = np.asarray(outcomes, dtype=bool)
+    n = int(x.size)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    k = int(x.sum())
+    if n < 2:
+        return k / n, float("nan"), float("nan")
+    ci = scipy.stats.binomtest(k, n).proportion_ci(confidence_level=confidence, method="exact")
+    return k / n, float(ci.low), float(ci.high)
 
 
-def distance_ratio(pairwise: np.ndarray, to_global: np.ndarray) -> float:
-    """Median pairwise distance between minima over median distance to the global minimum."""
-    return float(np.median(pairwise) / np.median(to_global))
+def bootstrap_interval(samples: Sequence[np.ndarray], statistic: Statistic, *, seed: int,
+                       resamples: int, confidence: float = 0.95, paired: bool = False,
+                       vectorized: bool = True, min_units: int = 5,
+                       max_units: int | None = None) -> tuple[float, float, float]:
+    """(statistic, low, high): percentile bootstrap over the units of each sample (seeded).
 
-
-def drop_arc(arc: np.ndarray, energy: np.ndarray, fraction: float = 0.5) -> float:
-    """Normalized arc length (from the global minimum at 0) beyond which the energy stays above
-    ``fraction`` of the local minimum's energy (at arc 1): small when the drop is near the global
-    minimum and the rest of the path is flat."""
-    arc, energy = np.asarray(arc, np.float64), np.asarray(energy, np.float64)
-    level = fraction * energy[-1]
-    below = np.nonzero(energy <= level)[0]
-    return float(arc[below[-1]]) if below.size else 0.0
-
-
-def hessian_signs(eigenvalues: np.ndarray, tiny: float = 1e-6) -> tuple[float, float]:
-    """(smallest eigenvalue / largest, share of eigenvalues below ``tiny`` x largest) over spectra.
-
-    ``eigenvalues`` is (m, P) or (P,); the first is the worst case over all spectra.
+    A sample with fewer than ``min_units`` units (at least 2), or a statistic that is not finite,
+    gives a NaN interval; all-equal samples give the point itself as interval. Independent samples
+    larger than ``max_units`` are resampled from a seeded subsample of that many units: the interval
+    gets wider (conservative), the statistic itself uses every unit, and the run stays short.
     """
-    eig = np.atleast_2d(np.asarray(eigenvalues, np.float64))
-    top = eig.max(axis=1, keepdims=True)
-    rel_min = float((eig.min(axis=1) / top[:, 0]).min())
-    tiny_share = float((np.abs(eig) < tiny * top).mean())
-    return rel_min, tiny_share
+    data = tuple(np.asarray(s, dtype=np.float64) for s in samples)
+    value = float(statistic(*data, axis=-1)) if vectorized else float(statistic(*data))
+    if any(d.size < max(2, min_units) for d in data) or not math.isfinite(value):
+        return value, float("nan"), float("nan")
+    if all(np.all(d == d[0]) for d in data):
+        return value, value, value
+    rng = np.random.default_rng(seed)
+    if max_units is not None and not paired:
+        data = tuple(rng.choice(d, size=max_units, replace=False) if d.size > max_units else d
+                     for d in data)
+    res = scipy.stats.bootstrap(data, statistic, n_resamples=resamples, confidence_level=confidence,
+                                method="percentile", paired=paired, vectorized=vectorized,
+                                batch=max(1, min(resamples, 2_000_000 // max(d.size for d in data))),
+                                rng=rng)
+    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return value, low, high
 
 
-def recovery_by_noise(noise: np.ndarray, loss: np.ndarray, threshold: float,
-                      bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Bin edges (bins+1,) over [0, max noise] and the share of trials per bin with loss < threshold."""
-    noise, loss = np.asarray(noise, np.float64), np.asarray(loss, np.float64)
-    edges = np.linspace(0.0, noise.max() if noise.size else 1.0, bins + 1)
-    idx = np.clip(np.digitize(noise, edges[1:-1]), 0, bins - 1)
-    share = np.array([(loss[idx == b] < threshold).mean() if np.any(idx == b) else np.nan
-                      for b in range(bins)])
-    return edges, share
+def judge(key: str, claim: str, statistic: str, units: str, evidence: Evidence, rule: Rule, *,
+          seed: int, resamples: int, confidence: float = 0.95, min_units: int = 5,
+          max_units: int | None = None) -> Claim:
+    """The claim's row: the statistic on the evidence, its interval and (through ``rule``) verdict."""
+    if evidence.binary:
+        (outcomes,) = evidence.samples
+        value, low, high = exact_share_interval(outcomes, confidence)
+        n, how = int(np.asarray(outcomes).size), "exact"
+    else:
+        n = int(min((np.asarray(s).size for s in evidence.samples), default=0))
+        if n == 0:
+            value, low, high = float("nan"), float("nan"), float("nan")
+        else:
+            value, low, high = bootstrap_interval(evidence.samples, evidence.statistic, seed=seed,
+                                                  resamples=resamples, confidence=confidence,
+                                                  paired=evidence.paired,
+                                                  vectorized=evidence.vectorized,
+                                                  min_units=min_units, max_units=max_units)
+        how = "bootstrap"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        how = "none"
+    return Claim(key, claim, statistic, units, value, low, high, n, rule, how)
 
 
-def small_jitter_only(noise: np.ndarray, loss: np.ndarray, threshold: float,
-                      bins: int) -> tuple[float, float]:
-    """(share returned in the smallest-noise bin, share returned in the largest-noise bin)."""
-    _, share = recovery_by_noise(noise, loss, threshold, bins)
-    return float(share[0]), float(share[-1])
+def counts(claims: Sequence[Claim]) -> dict[str, int]:
+    """How many claims hold, fail and are inconclusive."""
+    return {v: sum(c.verdict == v for c in claims) for v in VERDICTS}
 
 
-def median_ratio(loss_small: np.ndarray, loss_large: np.ndarray) -> float:
-    """Median loss of the larger network over median loss of the (5,5) network (< 1: fits better)."""
-    return float(np.median(loss_large) / np.median(loss_small))
-
-
-def evaluate(numbers: dict, pf: dict[str, np.ndarray], minima: dict[str, dict[str, np.ndarray]],
-             basin_gd: dict[str, np.ndarray], spline: np.ndarray, thresholds: dict,
-             global_threshold: float, basin_bins: int) -> list[Claim]:
-    """Every claim of the paper, tested on the results of this run.
-
-    ``numbers`` is results/numbers.json, ``pf`` the main perfect fit, ``minima`` the main minima per
-    optimizer, ``basin_gd`` the joined GD basin trials, ``spline`` the target's spline part at
-    ``pf["x_train"]``; ``thresholds`` is the config's ``claims`` section.
-    """
-    from .network import forward_np
-
-    n, k = int(pf["n"]), int(pf["k"])
-    x, y = pf["x_train"], pf["y_train"]
-    live = {opt: m["loss"][~m["dead"] & ~m["diverged"]] for opt, m in minima.items()}
-    all_loss = np.concatenate([m["loss"] for m in minima.values()])
-    keep = np.concatenate([~m["dead"] & ~m["diverged"] for m in minima.values()])
-    mean_fit = forward_np(np.concatenate([m["params"] for m in minima.values()])[keep], x, n, k).mean(0)
-    diff, spread = lower_and_wider(live["gd"], live["adadelta"])
-    ratio = max(numbers[f"geometry_{opt}_pair_median"] / numbers[f"geometry_{opt}_global_median"]
-                for opt in minima)
-    rel_min = min(numbers["hessian_gd_eig_min_relative"], numbers["hessian_adadelta_eig_min_relative"])
-    tiny = min(numbers["hessian_gd_small_fraction"], numbers["hessian_adadelta_small_fraction"])
-    small, large = small_jitter_only(basin_gd["noise_norm"], basin_gd["loss"], global_threshold,
-                                     basin_bins)
-    larger = (numbers["larger_first_adadelta_loss_median"]
-              / numbers["larger_base_adadelta_loss_median"])
-    t = thresholds
-    return [
-        Claim("no_global", "No fit reaches the global minimum",
-              "share of all fits with loss below the global threshold",
-              global_minimum_share(all_loss, global_threshold), 0.0, "<="),
-        Claim("sawtooth_removed", "The mean fit has the sawtooth removed",
-              "sawtooth coefficient of the mean live fit (1: kept, 0: removed)",
-              sawtooth_coefficient(mean_fit, y, spline), t["sawtooth_max"], "<"),
-        Claim("adadelta_lower", "Adadelta reaches lower losses than GD",
-              "median loss, Adadelta minus GD", diff, 0.0, "<"),
-        Claim("adadelta_wider", "Adadelta's losses are spread wider than GD's",
-              "IQR of losses, Adadelta over GD", spread, 1.0, ">"),
-        Claim("minima_closer", "Minima are closer to each other than to the global minimum",
-              "median pairwise distance over median distance to the global minimum (worse optimizer)",
-              ratio, 1.0, "<"),
-        Claim("dot_positive", "Directions from the global minimum to the minima all point one way",
-              "minimum pairwise dot product of unit directions", numbers["geometry_dot_min"], 0.0, ">"),
-        Claim("neb_drop", "NEB energy is flat, then drops sharply near the global minimum",
-              "median arc length beyond which the energy stays above half the end energy",
-              numbers["neb_drop_arc_median"], t["neb_drop_arc_max"], "<"),
-        Claim("hessian_nonnegative", "Hessian eigenvalues at the minima are non-negative",
-              "most negative eigenvalue over the largest, GD and Adadelta minima", rel_min,
-              -t["hessian_negative_tol"], ">="),
-        Claim("hessian_tiny", "Most Hessian eigenvalues at the minima are tiny",
-              "share of eigenvalues below the small threshold times the largest (worse optimizer)",
-              tiny, t["hessian_tiny_share"], ">"),
-        Claim("basin_small", "GD returns to the global minimum from small jitter",
-              "share of GD trials returned in the smallest-noise bin", small,
-              t["basin_return_share"], ">="),
-        Claim("basin_only_small", "GD does not return from large jitter",
-              "share of GD trials returned in the largest-noise bin", large,
-              t["basin_return_share"], "<"),
-        Claim("larger_better", "A larger network fits the main example better",
-              "median Adadelta loss, first larger size over (5,5)", larger, 1.0, "<"),
-    ]
-
-
-def claims_table_tex(claims: list[Claim]) -> str:
-    """The paper's closing table: claim, statistic, value, threshold, holds (check or cross)."""
+def claims_table_tex(claims: Sequence[Claim]) -> str:
+    """The closing table: claim, statistic [units], value [95 % interval], threshold, verdict; then
+    how each threshold was fixed."""
     from .paper import format_number, latex_escape
 
-    header = "\\toprule claim & statistic & value & threshold & holds \\\\ \\midrule"
+    header = ("\\toprule claim & statistic (units, $n$) & value [95\\,\\% interval] & threshold & "
+              "verdict \\\\ \\midrule")
     rows = ["% Generated by the workflow: do not edit.",
-            "\\begin{longtable}{@{}p{0.27\\linewidth}p{0.36\\linewidth}rlc@{}}",
+            "\\begin{small}",
+            "\\begin{longtable}{@{}p{0.19\\linewidth}p{0.3\\linewidth}p{0.16\\linewidth}ll@{}}",
             "\\caption{The claims of the original paper tested on this run.}\\label{tab:claims}\\\\",
             header, "\\endfirsthead", header, "\\endhead"]
+    marks = {"holds": "\\ding{51} holds", "fails": "\\ding{55} fails", "inconclusive": "inconclusive"}
     for c in claims:
         sign = {"<": "$<$", "<=": "$\\le$", ">": "$>$", ">=": "$\\ge$"}[c.holds_if]
-        mark = "\\ding{51}" if c.holds else "\\ding{55}"
-        rows.append(f"{latex_escape(c.claim)} & {latex_escape(c.statistic)} & "
-                    f"{format_number(float(c.value))} & {sign} {format_number(float(c.threshold))} "
-                    f"& {mark} \\\\")
-    held = sum(c.holds for c in claims)
-    rows += ["\\bottomrule", "\\end{longtable}",
-             f"\\noindent {held} of {len(claims)} claims hold at the scale of this run"
-             + (": " + "; ".join(latex_escape(c.claim.lower()) for c in claims if not c.holds)
-                + " did not reproduce." if held < len(claims) else ".")]
+        interval = (f"[{format_number(float(c.ci_low))}, {format_number(float(c.ci_high))}]"
+                    if c.interval != "none" else "[no interval]")
+        rows.append(f"{latex_escape(c.claim)} & {latex_escape(c.statistic)} "
+                    f"({latex_escape(c.units)}, {format_number(int(c.n))}) & "
+                    f"{format_number(float(c.value))} {interval} & "
+                    f"{sign} {format_number(float(c.threshold))} & {marks[c.verdict]} \\\\")
+    tally = counts(claims)
+    rows += ["\\bottomrule", "\\end{longtable}", "\\end{small}",
+             f"\\noindent Verdicts on {len(claims)} claims at the scale of this run: holds "
+             f"{tally['holds']}, fails {tally['fails']}, inconclusive {tally['inconclusive']}.",
+             "", "\\paragraph{How each threshold was fixed.}",
+             "\\begin{small}\\begin{description}"]
+    rows += [f"\\item[{latex_escape(c.key)}] {latex_escape(c.rule.why)}" for c in claims]
+    rows += ["\\end{description}\\end{small}"]
     return "\n".join(rows) + "\n"

@@ -131,6 +131,13 @@ FIGURES: tuple[Figure, ...] = (
            "4.11 Are the end points minima?",
            "Training loss against steps for the step-budget sample (median and single fits), with the "
            "median loss of the end points and of the minima settled from them at each budget."),
+    Figure("fig17", "neb:figure_disconnectivity",
+           lambda c: {"graphs": [paths.pair_graph("main", opt) for opt in OPTIMIZERS]},
+           "4.6 NEB paths",
+           "Disconnectivity graphs of the settled minima of each optimizer (beyond the paper): each "
+           "minimum is a leaf at its training MSE; branches join at the lowest saddle, found by NEB "
+           "paths between pairs of minima, that connects their superbasins.",
+           params=lambda c: {"optimizers": list(OPTIMIZERS)}),
 )
 
 BY_ID: dict[str, Figure] = {fig.id: fig for fig in FIGURES}

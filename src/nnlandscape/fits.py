@@ -106,6 +106,17 @@ def join_minima(shards: Sequence[dict[str, np.ndarray]], x: np.ndarray, n: int, 
     return joined
 
 
+def smooth_fit_loss(live_params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int) -> float:
+    """Training MSE of the smooth fit, the mean output of the live fits ``live_params`` (B, P)."""
+    mean_fit = forward_np(live_params, x, n, k).mean(0) if len(live_params) else np.zeros_like(y)
+    return float(((mean_fit - y) ** 2).mean())
+
+
+def at_smooth_fit(loss: np.ndarray, smooth: float, band: float) -> np.ndarray:
+    """(B,) bool: the fit's loss lies within ``band`` (relative) of the smooth fit's loss ``smooth``."""
+    return np.abs(np.asarray(loss, np.float64) - smooth) < band * smooth
+
+
 def fit_statistics(minima: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, n: int, k: int,
                    global_threshold: float, smooth_band: float) -> dict[str, float]:
     """Numbers about one optimizer's fits: losses, smooth-fit loss, global-minimum and dead shares.
@@ -115,8 +126,7 @@ def fit_statistics(minima: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, 
     """
     loss, dead = minima["loss"], minima["dead"]
     live = ~dead & ~minima["diverged"]
-    mean_fit = forward_np(minima["params"][live], x, n, k).mean(0) if live.any() else np.zeros_like(y)
-    smooth = float(((mean_fit - y) ** 2).mean())
+    smooth = smooth_fit_loss(minima["params"][live], x, y, n, k)
     return {
         "count": int(len(loss)),
         "dead": int(dead.sum()),
@@ -128,7 +138,7 @@ def fit_statistics(minima: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, 
         "smooth_fit_loss": smooth,
         "global_fraction": float((loss < global_threshold).mean()),
         "global_count": int((loss < global_threshold).sum()),
-        "smooth_fraction": float((np.abs(loss[live] - smooth) < smooth_band * smooth).mean())
+        "smooth_fraction": float(at_smooth_fit(loss[live], smooth, smooth_band).mean())
         if live.any() else float("nan"),
     }
 

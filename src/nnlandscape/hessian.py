@@ -141,13 +141,25 @@ def spectrum_summary(eig: np.ndarray, small: float) -> dict[str, float]:
     if e.size == 0:
         return dict.fromkeys(("eig_min", "eig_max", "eig_min_relative", "eig_min_relative_median",
                               "small_fraction", "negative_fraction"), float("nan"))
-    top = e[:, -1:]
-    relative = e[:, 0] / top[:, 0]
-    return {"eig_min": float(e[:, 0].min()), "eig_max": float(top.max()),
+    relative = e[:, 0] / e[:, -1]
+    return {"eig_min": float(e[:, 0].min()), "eig_max": float(e[:, -1].max()),
             "eig_min_relative": float(relative.min()),
             "eig_min_relative_median": float(np.median(relative)),
-            "small_fraction": float((np.abs(e) < small * top).mean()),
-            "negative_fraction": float((e < -small * top).mean())}
+            "small_fraction": float(tiny_share(e, small).mean()),
+            "negative_fraction": float(negative_share(e, small).mean())}
+
+
+def tiny_share(eig: np.ndarray, small: float) -> np.ndarray:
+    """(m,) per ascending spectrum (m, P): share of eigenvalues of magnitude below ``small`` x its largest."""
+    e = np.atleast_2d(eig)
+    return (np.abs(e) < small * e[:, -1:]).mean(axis=1)
+
+
+def negative_share(eig: np.ndarray, small: float) -> np.ndarray:
+    """(m,) per ascending spectrum (m, P): share of clearly negative eigenvalues (below -``small`` x
+    its largest)."""
+    e = np.atleast_2d(eig)
+    return (e < -small * e[:, -1:]).mean(axis=1)
 
 
 def hessian_spectra(global_min: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,

@@ -50,3 +50,8 @@ def numbers_part(part: str) -> str:
 def figure_files(figure: str) -> dict[str, str]:
     """The PDF (for the paper) and PNG (for the HTML report) of one figure."""
     return {"pdf": f"results/figures/{figure}.pdf", "png": f"results/figures/{figure}.png"}
+
+
+def pair_graph(example: str, optimizer: str) -> str:
+    """Saddle matrix, spanning tree and disconnectivity graph of one optimizer's pair paths."""
+    return f"results/{example}/pairs/{optimizer}/graph.npz"

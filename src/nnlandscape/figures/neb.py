@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 import matplotlib as mpl
 import numpy as np
 
-from ..neb import difference_angles, drop_arc
 from ..network import forward_np
-from . import COLORS, new_figure, panel_label
+from ..path_stats import difference_angles, drop_arc
+from . import COLORS, LABELS, new_figure, panel_label
 
 #: Energies below this are "at the global minimum" (float64 round-off); they sit below the axes.
 FLOOR_ENERGY = 1e-12
@@ -67,7 +67,7 @@ def _outputs(ax, pf: Mapping[str, np.ndarray], path: Mapping[str, np.ndarray], i
 def figure_neb_outputs(pf: Mapping[str, np.ndarray], path: Mapping[str, np.ndarray],
                        plateau_fraction: float, shown: int = 5):
     """Figure 9: network outputs at images of one path; (a) spread over the flat part (arc beyond
-    the plateau's start, :func:`~nnlandscape.neb.drop_arc` at ``plateau_fraction``), (b) the images
+    the plateau's start, :func:`~nnlandscape.path_stats.drop_arc` at ``plateau_fraction``), (b) the images
     nearest the global minimum, where the spikes appear."""
     fig, (a, b) = new_figure(2, height=3.4, sharey=True)
     cmap = mpl.colormaps["plasma_r"]
@@ -102,4 +102,36 @@ def figure_neb_angles(paths: Sequence[Mapping[str, np.ndarray]]):
     ax.set(xlabel="image index i (0: global minimum)", ylabel="angle (degrees)", ylim=(0, 180))
     ax.set_yticks([0, 45, 90, 135, 180])
     ax.legend(loc="upper right")
+    return fig
+
+
+def _draw_disconnectivity(ax, graph: Mapping[str, np.ndarray], color) -> None:
+    """One disconnectivity graph: each minimum a vertical line from its loss up to the level where
+    its superbasin joins another; each join a horizontal bar at that level."""
+    energy, m = graph["energy"], graph["energy"].size
+    left, right, level = graph["join_left"], graph["join_right"], graph["join_level"]
+    x = np.concatenate([graph["leaf_x"], graph["node_x"]])
+    bottom = np.concatenate([energy, level])  # where each node's line starts
+    parent_level = np.full(x.size, np.nan)
+    for r, (a, b) in enumerate(zip(left, right, strict=True)):
+        parent_level[[a, b]] = level[r]
+        ax.plot([x[a], x[b]], [level[r], level[r]], color=color, lw=0.9)
+    span = float(np.nanmax(np.concatenate([level, energy])) - np.nanmin(energy)) or 1.0
+    for node in range(x.size):
+        top = parent_level[node] if np.isfinite(parent_level[node]) else bottom[node] + 0.08 * span
+        ax.plot([x[node], x[node]], [bottom[node], top], color=color, lw=0.9)
+    ax.scatter(x[:m], energy, s=8, color=color, zorder=3)
+    ax.set_xticks(x[:m], [str(int(v)) for v in graph["minima"]], fontsize=5, rotation=90)
+
+
+def figure_disconnectivity(graphs: Mapping[str, Mapping[str, np.ndarray]]):
+    """Disconnectivity graphs (Becker & Karplus 1997) of the fitted minima of each optimizer:
+    leaves at the minima's training MSE, branches joining at the lowest saddle between them."""
+    fig, axes = new_figure(len(graphs), height=2.6)
+    axes = np.atleast_1d(axes)
+    for ax, (optimizer, graph), label in zip(axes, graphs.items(), "abcdef", strict=False):
+        _draw_disconnectivity(ax, graph, COLORS.get(optimizer, "0.2"))
+        ax.set(xlabel=f"{LABELS.get(optimizer, optimizer)} minimum (row of the settled minima file)",
+               ylabel="training MSE")
+        panel_label(ax, label)
     return fig

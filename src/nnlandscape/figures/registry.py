@@ -27,7 +27,7 @@ def _pf(inputs: Inputs):
 
 
 def _neb_paths(inputs: Inputs) -> list:
-    from ..neb import load_path
+    from ..path_stats import load_path
 
     return [load_path(path) for path in inputs["paths"]]
 
@@ -52,7 +52,7 @@ def _fig08_10(inputs: Inputs, params: Mapping) -> tuple:
 
 
 def _fig09(inputs: Inputs, params: Mapping) -> tuple:
-    from ..neb import load_path
+    from ..path_stats import load_path
 
     return _pf(inputs), load_path(inputs["path"]), float(params["plateau_fraction"])
 
@@ -75,6 +75,11 @@ def _fig15(inputs: Inputs, params: Mapping) -> tuple:
             tuple(params["base"]))
 
 
+def _fig17(inputs: Inputs, params: Mapping) -> tuple:
+    graphs = {opt: load_npz(path) for opt, path in zip(params["optimizers"], inputs["graphs"], strict=True)}
+    return (graphs,)
+
+
 #: Loaders of the figures whose drawing function does not take its inputs as loaded.
 LOADERS: dict[str, Loader] = {
     "fig02": _fig02,
@@ -87,6 +92,7 @@ LOADERS: dict[str, Loader] = {
     "fig12": _fig12,
     "fig14": _fig14,
     "fig15": _fig15,
+    "fig17": _fig17,
 }
 
 

@@ -1,0 +1,247 @@
+"""Numbers about NEB paths: barriers, where the energy drops, turning angles, convergence, saddles,
+the image-count study and the graph of minimum-to-minimum paths; readers of path and pair files.
+
+Plain arrays in, plain numbers out: nothing here relaxes a band, knows the network or imports
+PyTorch (numbers and figure jobs import this module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .disconnectivity import graph_layout, spanning_tree, superbasin_joins
+from .io import load_npz
+from .settled import certified
+
+#: Arrays of a path file and their dimensions (see RESULTS.md).
+PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
+               "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
+               "saddle_verified": 0}
+#: Arrays of a pair file (a path between two minima).
+PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0}
+
+
+def load_path(path) -> dict[str, np.ndarray]:
+    """Read and validate one path file."""
+    return load_npz(path, PATH_ARRAYS, finite=("images", "energy", "arc"), rule="neb_path")
+
+
+def difference_angles(images: np.ndarray) -> np.ndarray:
+    """Angle in degrees (I-2,) between R_{i+1} - R_i and R_i - R_{i-1} at each interior image."""
+    d = np.diff(np.asarray(images, dtype=np.float64), axis=0)
+    u = d / np.linalg.norm(d, axis=1, keepdims=True)
+    a, b = u[1:], u[:-1]
+    # 2 atan2(|a - b|, |a + b|): accurate at small and large angles, unlike arccos of the cosine
+    return np.degrees(2 * np.arctan2(np.linalg.norm(a - b, axis=1), np.linalg.norm(a + b, axis=1)))
+
+
+def barrier(energy: np.ndarray) -> float:
+    """Highest energy along the path minus the higher of the two end points' energies (>= 0)."""
+    return float(max(energy.max() - max(energy[0], energy[-1]), 0.0))
+
+
+def drop_arc(energy: np.ndarray, arc: np.ndarray, fraction: float) -> float:
+    """The largest arc position at which the energy is below ``fraction`` of the far end's (arc 1)
+    energy: beyond it, up to the far end, the energy never falls below that level (0 if nowhere)."""
+    below = np.flatnonzero(energy < fraction * energy[-1])
+    return float(arc[below.max()]) if below.size else 0.0
+
+
+def path_statistics(path: Mapping[str, np.ndarray], drop_fraction: float,
+                    plateau_fraction: float) -> dict[str, float]:
+    """Numbers about one path file: barrier, where the energy drops and where the plateau begins,
+    bumps, midpoint energies against the images', turning angles on the descent and the plateau."""
+    e, mid, arc = path["energy"], path["midpoint_energy"], path["arc"]
+    ends = np.maximum(e[1:], e[:-1])
+    interior = e[1:-1]
+    plateau = drop_arc(e, arc, plateau_fraction)
+    angles = difference_angles(path["images"])
+    descent = arc[1:-1] <= plateau
+    return {
+        "barrier": barrier(e),
+        "barrier_rel": barrier(e) / max(e[0], e[-1]),
+        "drop_arc": drop_arc(e, arc, drop_fraction),
+        "plateau_arc": plateau,
+        "bumps": int(((interior > e[:-2]) & (interior > e[2:])).sum()),
+        "midpoint_ratio": float(np.median(mid / ends)),
+        "midpoint_ratio_max": float(np.max(mid / ends)),
+        "end_energy": float(e[-1]),
+        "start_energy": float(e[0]),
+        "angle_median": float(np.median(angles)),
+        "angle_descent_median": float(np.median(angles[descent])) if descent.any() else float("nan"),
+        "angle_plateau_median": float(np.median(angles[~descent])) if (~descent).any() else float("nan"),
+    }
+
+
+def straight_profile(path: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Energy and normalized arc of the straight initial band (evenly spaced images)."""
+    e = np.asarray(path["straight_energy"], np.float64)
+    return e, np.linspace(0.0, 1.0, e.size)
+
+
+def path_arrays(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float) -> dict[str, np.ndarray]:
+    """Per-path arrays (one entry per path) for claims and tables: convergence, saddle test, barrier
+    and drop position on the relaxed band and on the straight initial band."""
+    def col(key: str, dtype) -> np.ndarray:
+        return np.array([p[key] for p in paths], dtype=dtype)
+
+    straight = [straight_profile(p) for p in paths]
+    return {
+        "converged": col("converged", bool), "max_perp_force": col("max_perp_force", np.float64),
+        "iterations": col("iterations", np.int64), "seconds": col("seconds", np.float64),
+        "saddle_verified": col("saddle_verified", bool),
+        "barrier": np.array([barrier(p["energy"]) for p in paths]),
+        "straight_barrier": np.array([barrier(e) for e, _ in straight]),
+        "end_energy": np.array([max(float(p["energy"][0]), float(p["energy"][-1])) for p in paths]),
+        "drop_arc": np.array([drop_arc(p["energy"], p["arc"], drop_fraction) for p in paths]),
+        "straight_drop_arc": np.array([drop_arc(e, arc, drop_fraction) for e, arc in straight]),
+    }
+
+
+def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float) -> dict[str, object]:
+    """Convergence and saddle-test numbers of a set of paths (unprefixed keys); unverified
+    converged paths are named by their index."""
+    cols = path_arrays(paths, drop_fraction)
+    conv, verified = cols["converged"], cols["saddle_verified"] & cols["converged"]
+    unverified = np.flatnonzero(conv & ~verified)
+    kink = np.array([bool(p.get("kink_saddle", False)) for p in paths]) & conv
+    return {
+        "beta": float(paths[0]["beta"]) if "beta" in paths[0] else float("nan"),
+        "ends_certified": int(certified({"kind": np.array([int(p.get("end_kind", -1))
+                                                           for p in paths])}).sum()),
+        "saddle_verified": int(verified.sum()),
+        "saddle_verified_fraction": float(verified.sum() / conv.sum()) if conv.any() else float("nan"),
+        "saddle_unverified": ", ".join(str(int(i)) for i in unverified) if unverified.size else "none",
+        "kink_saddle": int(kink.sum()),
+        "relu_max_perp_force_median": float(np.median([float(p.get("relu_max_perp_force", np.nan))
+                                                       for p in paths])),
+        "saddle_barrier_median": float(np.median(cols["barrier"][verified])) if verified.any()
+        else float("nan"),
+        "straight_barrier_median": float(np.median(cols["straight_barrier"])),
+        "straight_drop_arc_median": float(np.median(cols["straight_drop_arc"])),
+        "straight_barrier_ratio_median": float(np.median(cols["barrier"] / cols["straight_barrier"]))
+        if (cols["straight_barrier"] > 0).all() else float("nan"),
+        "seconds_median": float(np.median(cols["seconds"])),
+        "seconds_max": float(cols["seconds"].max()),
+        "iterations_max": int(cols["iterations"].max()),
+    }
+
+
+def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
+                plateau_fraction: float, prefix: str = "neb") -> dict[str, object]:
+    """Every number the paper quotes about a set of NEB path files, keyed ``{prefix}_...``."""
+    stats = [path_statistics(p, drop_fraction, plateau_fraction) for p in paths]
+    col = {key: np.array([s[key] for s in stats], dtype=np.float64) for key in stats[0]}
+    converged = np.array([bool(p["converged"]) for p in paths])
+    seconds = np.array([float(p["seconds"]) for p in paths if "seconds" in p])
+    cpu = np.array([float(p["cpu_seconds"]) for p in paths if "cpu_seconds" in p])
+    out: dict[str, object] = {
+        "paths": len(paths),
+        "images_final": int(np.median([p["images"].shape[0] for p in paths])),
+        "converged": int(converged.sum()),
+        "converged_fraction": float(converged.mean()),
+        "iterations_median": _whole(np.median([int(p["iterations"]) for p in paths])),
+        "max_perp_force_median": float(np.median([float(p["max_perp_force"]) for p in paths])),
+        "initial_force_median": float(np.median([float(p["force_history"][0]) for p in paths]))
+        if all("force_history" in p for p in paths) else float("nan"),
+        "barrier_median": float(np.median(col["barrier"])),
+        "barrier_max": float(col["barrier"].max()),
+        "barrier_min": float(col["barrier"].min()),
+        "barrier_rel_median": float(np.median(col["barrier_rel"])),
+        "drop_arc_median": float(np.median(col["drop_arc"])),
+        "drop_arc_max": float(col["drop_arc"].max()),
+        "plateau_arc_median": float(np.median(col["plateau_arc"])),
+        "plateau_arc_max": float(col["plateau_arc"].max()),
+        "angle_median": float(np.median(col["angle_median"])),
+        "angle_descent_median": float(np.nanmedian(col["angle_descent_median"]))
+        if np.isfinite(col["angle_descent_median"]).any() else float("nan"),
+        "angle_plateau_median": float(np.nanmedian(col["angle_plateau_median"]))
+        if np.isfinite(col["angle_plateau_median"]).any() else float("nan"),
+        "bumps_median": _whole(np.median(col["bumps"])),
+        "midpoint_ratio_median": float(np.median(col["midpoint_ratio"])),
+        "midpoint_ratio_max": float(col["midpoint_ratio_max"].max()),
+        "end_energy_median": float(np.median(col["end_energy"])),
+        "start_energy_max": float(col["start_energy"].max()),
+        "seconds_mean": float(seconds.mean()) if seconds.size else float("nan"),
+        "cpu_seconds_mean": float(cpu.mean()) if cpu.size else float("nan"),
+    }
+    if all("straight_energy" in p and "saddle_verified" in p for p in paths):
+        out.update(saddle_numbers(paths, drop_fraction))
+    return {f"{prefix}_{key}": value for key, value in out.items()}
+
+
+def _whole(value: float) -> int | float:
+    """A median of counts: an int when it is whole (so the paper prints no decimals)."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def image_study_numbers(barriers: np.ndarray, counts: Sequence[int], change_max: float
+                        ) -> dict[str, object]:
+    """The image-count study: ``barriers`` (paths, counts) against image ``counts`` (doublings,
+    increasing). The chosen count is the smallest one at which every path's barrier moved by less
+    than ``change_max`` (relative) from the previous count; 0 when none did."""
+    b = np.asarray(barriers, np.float64)
+    if b.shape[1] != len(counts) or list(counts) != sorted(counts):
+        raise ValueError(f"barriers {b.shape} do not match increasing image counts {list(counts)}")
+    change = np.abs(np.diff(b, axis=1)) / np.maximum(np.abs(b[:, :-1]), np.finfo(float).tiny)
+    ok = np.flatnonzero((change < change_max).all(axis=0))
+    chosen = int(counts[ok[0] + 1]) if ok.size else 0
+    rows = "; ".join(f"path {j}: " + ", ".join(f"{v:.3g}" for v in row) for j, row in enumerate(b))
+    return {
+        "images_counts": ", ".join(str(int(c)) for c in counts),
+        "images_barriers": rows,
+        "images_chosen": chosen,
+        "images_change_last": float(change[:, -1].max()) if change.size else float("nan"),
+    }
+
+
+def load_pair(path) -> dict[str, np.ndarray]:
+    """Read and validate one pair file."""
+    return load_npz(path, PAIR_ARRAYS, finite=("images", "energy"), rule="pair_path")
+
+
+def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Graph arrays from pair files: the minima involved, their ReLU losses (the band's end
+    energies), the saddle matrix (path tops; inf where no path), barriers, spanning tree, joins and
+    a layout for the disconnectivity graph."""
+    rows = sorted({int(v) for f in pair_files for v in f["pair"]})
+    where = {r: i for i, r in enumerate(rows)}
+    energy = np.full(len(rows), np.nan)
+    saddle = np.full((len(rows), len(rows)), np.inf)
+    straight = np.full(len(pair_files), np.nan)
+    barrier = np.full(len(pair_files), np.nan)
+    for p, f in enumerate(pair_files):
+        i, j = (where[int(v)] for v in f["pair"])
+        e = np.asarray(f["energy"], np.float64)
+        energy[i], energy[j] = e[0], e[-1]
+        top = float(e.max())
+        saddle[i, j] = saddle[j, i] = min(saddle[i, j], top)
+        barrier[p] = top - max(e[0], e[-1])
+        s = np.asarray(f["straight_energy"], np.float64)
+        straight[p] = s.max() - max(s[0], s[-1])
+    joins = superbasin_joins(energy, saddle)
+    leaf_x, node_x = graph_layout(energy, joins)
+    return {"minima": np.asarray(rows, np.int64), "energy": energy, "saddle": saddle,
+            "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
+            "barrier": barrier, "straight_barrier": straight, "tree": spanning_tree(saddle),
+            "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
+            "leaf_x": leaf_x, "node_x": node_x}
+
+
+def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, object]:
+    """Numbers about the minimum-to-minimum paths: median barrier, barrier over mean end-point
+    loss, and NEB barrier over the straight segment's (median ratio)."""
+    b, s = graph["barrier"], graph["straight_barrier"]
+    ratio = b[s > 0] / s[s > 0]
+    out = {
+        "pairs": int(b.size),
+        "minima": int(graph["energy"].size),
+        "barrier_median": float(np.median(b)),
+        "straight_barrier_median": float(np.median(s)),
+        "barrier_over_loss": float(np.median(b) / np.mean(graph["energy"])),
+        "straight_ratio_median": float(np.median(ratio)) if ratio.size else float("nan"),
+        "joins": int(graph["join_level"].size),
+    }
+    return {f"{prefix}_{key}": value for key, value in out.items()}

@@ -1,0 +1,92 @@
+"""Saddle tests: a smooth saddle (Müller–Brown), kinked saddles and ridges, a band over a minimum."""
+
+import numpy as np
+import pytest
+import torch
+from test_band import muller_brown  # the Müller–Brown surface of the band tests
+
+from nnlandscape.band import NebConfig, nudged_elastic_band
+from nnlandscape.saddle import hessian_index, probe_kink
+
+F64 = torch.float64
+
+
+def hess(fn, point: np.ndarray) -> np.ndarray:
+    return torch.autograd.functional.hessian(lambda p: fn(p[None])[0], torch.tensor(point)).numpy()
+
+
+def numpy_energy(fn):
+    def energy(points: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return fn(torch.as_tensor(points, dtype=F64)).numpy()
+    return energy
+
+
+def test_muller_brown_climbing_image_is_a_first_order_saddle():
+    # minima of the shallow and the second basin (literature values, refined by the band's ends)
+    shallow, second = torch.tensor([-0.0500, 0.4667], dtype=F64), torch.tensor([0.6235, 0.0280], dtype=F64)
+    cfg = NebConfig(images=12, spring=10.0, optimizer="fire", max_iter=3000, tol=1e-4, climb=True,
+                    climb_after=50, refine_rounds=0, dt=1e-3, dt_max=1e-2, max_move=0.05)
+    res = nudged_elastic_band(muller_brown, shallow, second, cfg)
+    assert res.converged
+    top = res.climbing_index
+    assert res.energy[top] == pytest.approx(-72.25, rel=5e-3)
+    tangent = res.images[top + 1] - res.images[top - 1]
+    index = hessian_index(hess(muller_brown, res.images[top]), tangent=tangent)
+    assert index.saddle and index.negative == 1
+    assert index.tangent_overlap > 0.9  # the unstable direction runs along the path
+    assert probe_kink(numpy_energy(muller_brown), res.images[top], tangent, 1e-3, 16, 0).saddle
+    # the images next to it are not stationary points, but the deep minimum is no saddle
+    deep = np.array([-0.5582, 1.4417])
+    assert hessian_index(hess(muller_brown, deep)).negative == 0
+
+
+def kinked_saddle(p: torch.Tensor) -> torch.Tensor:
+    """Minima at (0, +-1); at the origin a maximum along y and a |x| kink across: a kinked saddle."""
+    return p[:, 0].abs() + (p[:, 1] ** 2 - 1) ** 2
+
+
+def kinked_ridge(p: torch.Tensor) -> torch.Tensor:
+    """The same along y, but -|x| across: the origin is a kinked maximum, not a saddle."""
+    return -p[:, 0].abs() + p[:, 0] ** 4 + (p[:, 1] ** 2 - 1) ** 2
+
+
+def test_kink_probe_tells_a_kinked_saddle_from_a_kinked_maximum():
+    origin, along = np.zeros(2), np.array([0.0, 1.0])
+    assert probe_kink(numpy_energy(kinked_saddle), origin, along, 1e-2, 8, 0).saddle
+    ridge = probe_kink(numpy_energy(kinked_ridge), origin, along, 1e-2, 8, 0)
+    assert not ridge.saddle and (ridge.across < 0).all()
+    # the Hessian cannot tell them apart: autograd gives |x| zero curvature at the kink
+    assert hessian_index(hess(kinked_ridge, origin)).negative == 1
+
+
+def test_band_through_the_kinked_saddle_converges_and_is_verified():
+    # on the line x = 0 (autograd: zero gradient of |x| there) the band relaxes along y only
+    start, end = torch.tensor([0.0, -1.0], dtype=F64), torch.tensor([0.0, 1.0], dtype=F64)
+    cfg = NebConfig(images=9, spring=1.0, optimizer="fire", max_iter=4000, tol=1e-3, climb=True,
+                    climb_after=50, refine_rounds=0, dt=1e-3, dt_max=1e-2, max_move=0.01)
+    res = nudged_elastic_band(kinked_saddle, start, end, cfg)
+    top = res.climbing_index
+    assert res.converged and top > 0 and res.energy[top] == pytest.approx(1.0, abs=1e-6)
+    tangent = res.images[top + 1] - res.images[top - 1]
+    assert probe_kink(numpy_energy(kinked_saddle), res.images[top], tangent, 1e-2, 16, 1).saddle
+
+
+def test_band_laid_over_a_minimum_is_not_a_saddle():
+    bowl = lambda p: (p[:, 0] ** 2 + 2 * p[:, 1] ** 2)  # noqa: E731
+    band = np.column_stack([np.linspace(-1, 1, 9), np.zeros(9)])
+    middle, tangent = band[4], band[5] - band[3]
+    index = hessian_index(hess(bowl, middle), tangent=tangent)
+    assert not index.saddle and index.negative == 0
+    probe = probe_kink(numpy_energy(bowl), middle, tangent, 1e-2, 8, 0)
+    assert not probe.saddle and (probe.along > 0).all()
+
+
+def test_flat_directions_are_set_aside():
+    # a saddle with an exactly flat symmetry direction z and a tiny negative curvature along it
+    h = np.diag([-2.0, 5.0, -1e-2])
+    assert hessian_index(h).negative == 2
+    index = hessian_index(h, np.array([[0.0, 0.0, 1.0]]))
+    assert index.negative == 1 and index.eigenvalues.size == 2
+
+
