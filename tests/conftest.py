@@ -23,3 +23,14 @@ def skip_unless_ci(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true but {reason}: CI must provide it, this test may not be skipped there")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def main_example():
+    """The main example's symmetrized perfect fit and its training data: (params, x, y)."""
+    from nnlandscape.construction import Example, perfect_fit, training_data
+    from nnlandscape.symmetry import symmetrize
+
+    p = perfect_fit(Example())
+    x, y, _ = training_data(p, 5, 5, 10)
+    return symmetrize(p, 5, 5).params, x, y

@@ -41,13 +41,6 @@ def small_fit():
     return symmetrize(p, 3, 2).params, x, y, 3, 2
 
 
-@pytest.fixture(scope="module")
-def main_example():
-    p = perfect_fit(Example())
-    x, y, _ = training_data(p, 5, 5, 10)
-    return symmetrize(p, 5, 5).params, x, y
-
-
 def test_gradient_matches_torch_autograd(small):
     p, x, y = small
     pt = torch.tensor(p, requires_grad=True)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 
-from nnlandscape.construction import Example, perfect_fit, training_data
 from nnlandscape.network import forward, mse_np, n_params
 from nnlandscape.nonsmooth import DESCENT_FOUND, KINK_MINIMUM, NOT_CERTIFIED, SMOOTH_MINIMUM
 from nnlandscape.settle import (
@@ -103,15 +102,8 @@ def test_a_training_start_is_not_certified_as_a_minimum(small):
     assert c.kind in (NOT_CERTIFIED, DESCENT_FOUND)
 
 
-@pytest.fixture(scope="module")
-def perfect():
-    p = perfect_fit(Example())
-    x, y, _ = training_data(p, 5, 5, 10)
-    return symmetrize(p, 5, 5).params, x, y
-
-
-def test_the_perfect_fit_is_certified_as_a_minimum_with_loss_zero(perfect):
-    p, x, y = perfect
+def test_the_perfect_fit_is_certified_as_a_minimum_with_loss_zero(main_example):
+    p, x, y = main_example
     cfg = SettleConfig(rounds=2, lm_iterations=3, restarts=1, probe_directions=16)
     out = settle(p[None], x, y, 5, 5, cfg)
     assert out["loss"][0] < 1e-20 and out["loss_start"][0] < 1e-20

@@ -16,6 +16,9 @@ from torch.func import hessian
 
 from .geometry import summary_stat
 from .network import forward, mse_np, n_params
+from .nonsmooth import projected_spectrum
+from .settle import piece_hessian, rescaling_directions
+from .settled import certified
 
 
 def softplus(beta: float):
@@ -227,10 +230,6 @@ def relu_spectra(settled: Mapping[str, Mapping[str, np.ndarray]], x: np.ndarray,
     (fit order within each group). Points on kinks have no Hessian: their certificate is the
     directional probe of the settle stage, and they are only counted here.
     """
-    from .nonsmooth import projected_spectrum
-    from .settle import piece_hessian, rescaling_directions
-    from .settled import certified
-
     arrays: dict[str, np.ndarray] = {}
     numbers: dict[str, float | int] = {}
     for opt, s in settled.items():

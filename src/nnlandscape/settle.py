@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch.func import hessian
 
-from .network import layer_slices, n_params, unflatten
+from .network import forward, layer_slices, n_params, unflatten
 from .nonsmooth import (
     NOT_CERTIFIED,
     Tolerances,
@@ -100,12 +100,7 @@ def relu_loss(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int) 
 def _residuals(params: torch.Tensor, x: torch.Tensor, y: torch.Tensor, n: int, k: int
                ) -> torch.Tensor:
     """Residuals f(x_i) - y_i (B, N) only (no Jacobian)."""
-    layers = unflatten(params, n, k)
-    h = x[None, :, None].expand(params.shape[0], -1, 1)
-    for w, b in layers[:-1]:
-        h = torch.relu(h @ w.transpose(1, 2) + b[:, None, :])
-    w_out, b_out = layers[-1]
-    return (h @ w_out.transpose(1, 2))[..., 0] + b_out - y
+    return forward(params, x, n, k) - y
 
 
 def relu_gradient(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int) -> np.ndarray:
@@ -130,21 +125,21 @@ def preactivations(params: np.ndarray, x: np.ndarray, n: int, k: int) -> np.ndar
     return torch.stack(out, 1).numpy()
 
 
-def live_units(params: np.ndarray, x: np.ndarray, n: int, k: int) -> np.ndarray:
+def live_units(params: np.ndarray, z: np.ndarray, n: int, k: int) -> np.ndarray:
     """(B, k, n) bool: hidden units whose output reaches the network output (nonzero outgoing
-    weights) and that are on at some training point, i.e. units whose kinks can matter."""
-    p = np.array(params, dtype=np.float64, ndmin=2)
-    z = preactivations(p, x, n, k)
-    on = (z > 0).any(2)
-    layers = unflatten(p, n, k)
+    weights) and that are on at some training point (``z``: :func:`preactivations`), i.e. units
+    whose kinks can matter."""
+    layers = unflatten(np.array(params, dtype=np.float64, ndmin=2), n, k)
     out_w = np.stack([np.abs(layers[li + 1][0]).sum(-2) for li in range(k)], 1)
-    return on & (out_w > 0)
+    return (z > 0).any(2) & (out_w > 0)
 
 
-def kink_mask(params: np.ndarray, x: np.ndarray, n: int, k: int, tol: float) -> np.ndarray:
-    """(B, k, N, n) bool: training point on a live unit's breakpoint, |pre-activation| < tol."""
-    z = preactivations(params, x, n, k)
-    return (np.abs(z) < tol) & live_units(params, x, n, k)[:, :, None, :]
+def kink_mask(params: np.ndarray, x: np.ndarray, n: int, k: int, tol: float,
+              z: np.ndarray | None = None) -> np.ndarray:
+    """(B, k, N, n) bool: training point on a live unit's breakpoint, |pre-activation| < tol
+    (``z``: the pre-activations at params when the caller has them)."""
+    z = preactivations(params, x, n, k) if z is None else z
+    return (np.abs(z) < tol) & live_units(params, z, n, k)[:, :, None, :]
 
 
 def rescaling_directions(params: np.ndarray, n: int, k: int) -> np.ndarray:
@@ -213,11 +208,12 @@ def certify(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, cf
     directions are set aside as known flat directions.
     """
     p = np.asarray(params, np.float64)
-    mask = kink_mask(p, x, n, k, cfg.kink_tol)[0]
+    z = preactivations(p, x, n, k)
+    mask = kink_mask(p, x, n, k, cfg.kink_tol, z)[0]
     kinks = int(mask.any(-1).any(0).sum())  # training points on at least one live breakpoint
     if not stationarity < cfg.stationarity_tol:  # not stationary: no minimum, no Hessian needed
         return Certificate(NOT_CERTIFIED, stationarity, kinks, -1, float("nan"), None)
-    z_on = preactivations(p, x, n, k)[0] > 0
+    z_on = z[0] > 0
     patterns = [z_on]
     for li, i, j in np.argwhere(mask)[: max(cfg.pieces - 1, 0)]:
         piece = z_on.copy()
@@ -280,11 +276,12 @@ def settle(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, cfg
     rho = np.full(len(p), np.nan)
     certs: list[Certificate | None] = [None] * len(p)
     todo = np.ones(len(p), dtype=bool)
-    for restart in range(max(int(cfg.restarts), 1)):
+    descents = max(int(cfg.restarts), 1)
+    for restart in range(descents):
         idx = np.flatnonzero(todo)
         if not len(idx):
             break
-        last = restart == max(int(cfg.restarts), 1) - 1
+        last = restart == descents - 1
         q, it, _ = descend(p[idx], x, y, n, k, cfg, rng)
         p[idx], its[idx] = q, its[idx] + it
         rho[idx] = sampled_stationarity(lambda g: relu_gradient(g, x, y, n, k), q, cfg.eps,
