@@ -22,9 +22,6 @@ NO_TORCH = {"join_minima", "join_minima_larger", "join_basin", "fit_numbers", "n
             "neb_numbers_complex", "basin_numbers", "larger_numbers", "merge_numbers", "geometry",
             "figure", "claims", "provenance", "paper_pdf", "full_sawtooth", "join_settled",
             "settle_numbers", "budget_numbers", "neb_image_numbers", "pair_graph", "pair_numbers"}
-# the claims job reads NEB path files torch-free (nnlandscape.path_stats), but its Hessian, network and
-# fits helpers import PyTorch at module level: its no-PyTorch check is an expected failure until then
-TORCH_READERS = {"claims"}
 
 
 def rules() -> dict[str, dict[str, str]]:
@@ -81,8 +78,6 @@ def test_rule_imports_only_what_its_env_provides(rule):
 
 @pytest.mark.parametrize("rule", sorted(NO_TORCH))
 def test_jobs_that_do_not_train_do_not_import_torch(rule):
-    if rule in TORCH_READERS:
-        pytest.xfail("claims' Hessian, network and fits helpers import torch at module level")
     proc = run_imports(rule, block_torch=True)
     assert proc.returncode == 0, f"rule {rule}: {proc.stderr[-1500:]}"
     assert "torch" not in proc.stdout.split()

@@ -15,10 +15,10 @@ from nnlandscape.hessian import (
     polish,
     polish_report,
     spectrum,
-    spectrum_summary,
     stability_report,
 )
 from nnlandscape.network import forward, mse_np, n_params
+from nnlandscape.spectra import spectrum_summary
 from nnlandscape.symmetry import symmetrize
 
 N, K = 3, 2

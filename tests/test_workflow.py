@@ -73,6 +73,25 @@ def test_every_macro_the_paper_uses_is_generated(tiny_run):
     assert used <= defined, sorted(used - defined)
 
 
+def test_jobs_that_do_not_train_never_load_torch(tiny_run):
+    """Every job logs whether it loaded PyTorch at exit; lazy imports count (the import test in
+    test_envs sees only module-level ones)."""
+    from test_envs import NO_TORCH
+
+    seen = {}
+    for path in (tiny_run / "logs").rglob("*.log"):
+        text = path.read_text()
+        rule = re.search(r"INFO rule (\w+), \d+ thread", text)
+        loaded = re.search(r"PyTorch loaded: (yes|no)", text)
+        if rule:
+            assert loaded, f"{path}: no 'PyTorch loaded' line (job did not exit through start's hook)"
+            seen.setdefault(rule.group(1), set()).add(loaded.group(1))
+    assert {"claims", "figure", "paper_pdf", "train_shard"} <= set(seen)
+    assert seen["train_shard"] == {"yes"}  # the check can see a job that does load it
+    offenders = sorted(r for r in NO_TORCH & set(seen) if "yes" in seen[r])
+    assert not offenders, f"jobs that do not train loaded PyTorch: {offenders}"
+
+
 def test_rerun_has_nothing_to_do(tiny_run):
     proc = snakemake(tiny_run, "-n")
     assert proc.returncode == 0

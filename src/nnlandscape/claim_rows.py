@@ -2,7 +2,7 @@
 
 A row names the claim, its statistic and units, and builds :class:`~nnlandscape.claims.Evidence`
 from the results with the same functions the analysis and the figures use (``basin.return_radius``,
-``hessian.tiny_share``, ``neb.path_statistics``, ``fits.at_smooth_fit``, ...). Its threshold and
+``spectra.tiny_share``, ``neb.path_statistics``, ``fits.at_smooth_fit``, ...). Its threshold and
 side come from ``claims.rows.<key>`` in the config. Adding a claim: one :class:`Row` in ``ROWS``, one
 entry in the config, three synthetic cases in ``tests/test_claims.py``.
 """
@@ -336,7 +336,7 @@ def _neb_twist(r: Results, c: Mapping) -> Evidence:
 
 
 def _hessian_negative(r: Results, c: Mapping) -> Evidence:
-    from .hessian import negative_share
+    from .spectra import negative_share
 
     small = float(r.hessian["small"])
     has = [negative_share(r.hessian[f"eig_{o}"], small) > 0 for o in OPTIMIZERS
@@ -345,7 +345,7 @@ def _hessian_negative(r: Results, c: Mapping) -> Evidence:
 
 
 def _hessian_tiny(r: Results, c: Mapping) -> Evidence:
-    from .hessian import tiny_share
+    from .spectra import tiny_share
 
     small = float(r.hessian["small"])
     return Evidence(tuple(tiny_share(r.hessian[f"eig_{o}"], small) for o in OPTIMIZERS),

@@ -19,6 +19,7 @@ from .network import forward, mse_np, n_params
 from .nonsmooth import projected_spectrum
 from .settle import piece_hessian, rescaling_directions
 from .settled import certified
+from .spectra import spectrum_summary
 
 
 def softplus(beta: float):
@@ -133,36 +134,6 @@ def stability_report(params_sym: np.ndarray, x: np.ndarray, y: np.ndarray, n: in
     return {"beta": beta, "output_change": change, "lambda_max": float(eig[-1]),
             "lambda_min": float(eig[0]), "gd_lr_bound": bound, "gd_lr": lr,
             "gd_lr_stable": bool(lr < bound)}
-
-
-def spectrum_summary(eig: np.ndarray, small: float) -> dict[str, float]:
-    """Smallest and largest eigenvalue over spectra (P,) or (m, P), the most negative relative to
-    its spectrum's largest (worst spectrum and median spectrum: one odd minimum sets the worst),
-    and the shares of eigenvalues of magnitude below ``small`` times their own spectrum's largest
-    (tiny) and below minus that (clearly negative)."""
-    e = np.atleast_2d(eig)
-    if e.size == 0:
-        return dict.fromkeys(("eig_min", "eig_max", "eig_min_relative", "eig_min_relative_median",
-                              "small_fraction", "negative_fraction"), float("nan"))
-    relative = e[:, 0] / e[:, -1]
-    return {"eig_min": float(e[:, 0].min()), "eig_max": float(e[:, -1].max()),
-            "eig_min_relative": float(relative.min()),
-            "eig_min_relative_median": float(np.median(relative)),
-            "small_fraction": float(tiny_share(e, small).mean()),
-            "negative_fraction": float(negative_share(e, small).mean())}
-
-
-def tiny_share(eig: np.ndarray, small: float) -> np.ndarray:
-    """(m,) per ascending spectrum (m, P): share of eigenvalues of magnitude below ``small`` x its largest."""
-    e = np.atleast_2d(eig)
-    return (np.abs(e) < small * e[:, -1:]).mean(axis=1)
-
-
-def negative_share(eig: np.ndarray, small: float) -> np.ndarray:
-    """(m,) per ascending spectrum (m, P): share of clearly negative eigenvalues (below -``small`` x
-    its largest)."""
-    e = np.atleast_2d(eig)
-    return (e < -small * e[:, -1:]).mean(axis=1)
 
 
 def hessian_spectra(global_min: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,

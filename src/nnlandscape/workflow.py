@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -37,4 +38,11 @@ def start(snakemake) -> logging.Logger:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(threads)
     log.info("rule %s, %d thread(s), started %s", snakemake.rule, threads, time.strftime("%c"))
+    atexit.register(_record_torch, log)
     return log
+
+
+def _record_torch(log: logging.Logger) -> None:
+    """Last log line of every job: whether it loaded PyTorch (the tests hold the jobs that do not
+    train to "no", which a lazy import deep in the science would otherwise hide)."""
+    log.info("PyTorch loaded: %s", "yes" if "torch" in sys.modules else "no")
