@@ -271,6 +271,7 @@ def claims_inputs(wildcards):
         "paths": neb_path_files("main"),
         "ablation": "results/main/ablation/data-amount.npz",
         **settled_of("main"),
+        **{f"pairs_{opt}": paths.pair_graph("main", opt) for opt in OPTIMIZERS},
         "budget_runs": expand(
             "results/main/budget/{optimizer}/steps-{steps}.npz",
             optimizer=OPTIMIZERS,

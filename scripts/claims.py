@@ -8,7 +8,7 @@ from nnlandscape.claims import claims_table_tex
 from nnlandscape.construction import Example, spline_part
 from nnlandscape.io import load_npz
 from nnlandscape.paper import claim_macros
-from nnlandscape.path_stats import load_path
+from nnlandscape.path_stats import PAIR_GRAPH_ARRAYS, load_path
 from nnlandscape.settled import SETTLED_ARRAYS
 from nnlandscape.trainspec import OPTIMIZERS
 from nnlandscape.workflow import start
@@ -27,6 +27,7 @@ results = Results(
     larger={(n, k): {o: load_npz(inp[f"larger_{n}x{k}_{o}"]) for o in opts} for n, k in p.larger_sizes},
     ablation=load_npz(inp.ablation),
     settled={o: load_npz(inp[f"settled_{o}"], SETTLED_ARRAYS, rule="join_settled") for o in opts},
+    pairs={o: load_npz(inp[f"pairs_{o}"], PAIR_GRAPH_ARRAYS, rule="pair_graph") for o in opts},
     settings={"global_threshold": p.global_threshold, "smooth_band": p.smooth_band,
               "drop_fraction": p.drop_fraction, "plateau_fraction": p.plateau_fraction,
               "basin_bins": p.basin_bins, "neb_images": p.neb_images})

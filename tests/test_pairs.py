@@ -25,7 +25,7 @@ def test_choose_pairs_takes_nearest_neighbours_then_seeded_random_pairs():
 def test_pair_graph_from_hand_made_paths():
     def path(a, b, top, ea, eb):
         return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
-                "straight_energy": np.array([ea, 2 * top, eb])}
+                "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.bool_(top < 9)}
 
     files = [path(10, 11, 3.0, 1.0, 2.0), path(11, 12, 5.0, 2.0, 0.5), path(10, 12, 9.0, 1.0, 0.5)]
     g = pair_graph(files)
@@ -34,6 +34,7 @@ def test_pair_graph_from_hand_made_paths():
     np.testing.assert_array_equal(g["join_level"], [3.0, 5.0])  # 10-12 joins through 11, not at 9
     n = pair_numbers(g, "pairs_gd")
     assert n["pairs_gd_barrier_median"] == 3.0
+    assert g["converged"].tolist() == [True, True, False] and n["pairs_gd_converged"] == 2
     assert n["pairs_gd_straight_ratio_median"] == pytest.approx(np.median([1 / 4, 3 / 8, 8 / 17]))
     assert n["pairs_gd_barrier_over_loss"] == pytest.approx(3.0 / np.mean([1.0, 2.0, 0.5]))
 
@@ -43,7 +44,7 @@ def test_disconnectivity_figure_draws_every_join():
 
     def path(a, b, top, ea, eb):
         return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
-                "straight_energy": np.array([ea, 2 * top, eb])}
+                "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.False_}
 
     g = pair_graph([path(0, 1, 3.0, 1.0, 2.0), path(1, 2, 5.0, 2.0, 0.5)])
     fig = figure_disconnectivity({"gd": g, "adadelta": g})

@@ -173,6 +173,8 @@ class Results:
     settings: Mapping[str, object] = field(default_factory=dict)
     #: settled end points per optimizer (nnlandscape.settle), when the workflow made them
     settled: Mapping[str, Mapping[str, np.ndarray]] | None = None
+    #: minimum-to-minimum graphs per optimizer (``path_stats.pair_graph``), when the workflow made them
+    pairs: Mapping[str, Mapping[str, np.ndarray]] | None = None
 
     def live(self, opt: str, minima: Mapping | None = None) -> np.ndarray:
         """(B,) bool: live fits (neither dead nor diverged)."""
@@ -333,6 +335,23 @@ def _neb_twist(r: Results, c: Mapping) -> Evidence:
     stats = _path_stats(r, r.paths)
     diff = np.array([s["angle_descent_median"] - s["angle_plateau_median"] for s in stats])
     return Evidence((diff[np.isfinite(diff)],), median)
+
+
+def pair_barrier_over_loss(graph: Mapping[str, np.ndarray]) -> np.ndarray:
+    """(p,) per minimum-to-minimum path: its barrier (band top minus the higher end) over the mean
+    of its two end points' losses."""
+    where = {int(m): i for i, m in enumerate(graph["minima"])}
+    energy = np.asarray(graph["energy"], np.float64)
+    ends = np.array([[energy[where[int(a)]], energy[where[int(b)]]] for a, b in graph["pairs"]])
+    return np.asarray(graph["barrier"], np.float64) / ends.reshape(-1, 2).mean(axis=1)
+
+
+def _pairs_small(r: Results, c: Mapping) -> Evidence:
+    graphs = [r.pairs[o] for o in OPTIMIZERS] if r.pairs else []
+    ratio = np.concatenate([pair_barrier_over_loss(g) for g in graphs]) if graphs else np.zeros(0)
+    converged = all(bool(np.all(g["converged"])) for g in graphs)
+    # an unconverged band's top bounds the lowest barrier from above; a converged one estimates it
+    return Evidence((ratio[np.isfinite(ratio)],), median, bound=None if converged else "upper")
 
 
 def _hessian_negative(r: Results, c: Mapping) -> Evidence:
@@ -552,6 +571,9 @@ ROWS: tuple[Row, ...] = (
         "median share of the output's change made below the drop arc", "paths", _neb_outputs),
     Row("neb_twist", "The path twists near the global minimum",
         "median turning angle on the descent minus on the plateau (degrees)", "paths", _neb_twist),
+    Row("pairs_small", "Barriers between fitted minima are small compared with their losses",
+        "median over minimum-to-minimum paths (both optimizers) of barrier / mean end-point loss",
+        "pairs", _pairs_small),
     Row("hessian_nonnegative", "The Hessian at the minima has no negative eigenvalue",
         "share of sampled minima with a clearly negative eigenvalue", "spectra", _hessian_negative),
     Row("hessian_settled_nonnegative", "At settled minima the Hessian has no negative eigenvalue",

@@ -13,6 +13,12 @@ acceleration is unreliable (Efron & Tibshirani 1993, sec. 11.4 and 14.3), and BC
 all-equal samples. A bootstrap over fewer than ``min_units`` units (5 by default: with fewer, the
 resampled statistic takes too few distinct values for a 95 % interval) gives no interval (NaN):
 inconclusive.
+
+Some statistics only bound the quantity a claim is about: the top of an unconverged NEB band is an
+upper bound on the lowest barrier between its ends (any continuous path crosses at or above the
+lowest saddle), but not an estimate of it. Such evidence carries ``bound="upper"`` (or "lower"): it
+can show that the quantity is below (above) a threshold, never the reverse, so the side it cannot
+decide is reported as inconclusive, never as fails or holds.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import scipy.stats
 
 SIDES = ("<", "<=", ">", ">=")
 VERDICTS = ("holds", "fails", "inconclusive")
+BOUNDS = ("upper", "lower")
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,11 @@ class Claim:
     n: int
     rule: Rule
     interval: str  # "bootstrap" (percentile), "exact" (Clopper-Pearson) or "none"
+    bound: str | None = None  # "upper" / "lower": the statistic only bounds the claimed quantity
+
+    def __post_init__(self) -> None:
+        if self.bound is not None and self.bound not in BOUNDS:
+            raise ValueError(f"bound must be one of {BOUNDS} or None, got {self.bound!r}")
 
     @property
     def threshold(self) -> float:
@@ -83,8 +95,8 @@ class Claim:
 
     @property
     def verdict(self) -> str:
-        """holds / fails / inconclusive from the whole interval against the threshold."""
-        return verdict(self.ci_low, self.ci_high, self.rule)
+        """holds / fails / inconclusive from the whole interval against the threshold (and the bound)."""
+        return verdict(self.ci_low, self.ci_high, self.rule, self.bound)
 
     def row(self) -> dict[str, object]:
         """The CSV row."""
@@ -92,15 +104,25 @@ class Claim:
                 "units": self.units, "n": int(self.n), "value": float(self.value),
                 "ci_low": float(self.ci_low), "ci_high": float(self.ci_high),
                 "interval": self.interval, "holds_if": self.holds_if,
-                "threshold": float(self.threshold), "verdict": self.verdict, "why": self.rule.why}
+                "threshold": float(self.threshold), "verdict": self.verdict,
+                "bound": self.bound or "", "why": self.rule.why}
 
 
-def verdict(low: float, high: float, rule: Rule) -> str:
-    """holds if both interval ends satisfy the rule, fails if neither does, else inconclusive."""
+def verdict(low: float, high: float, rule: Rule, bound: str | None = None) -> str:
+    """holds if both interval ends satisfy the rule, fails if neither does, else inconclusive.
+
+    With ``bound`` the statistic is only an upper (lower) bound on the claimed quantity: the true
+    value lies below (above) it, so only a verdict that the bound implies is kept (an upper bound
+    below a "<" threshold holds; above it, it says nothing)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return "inconclusive"
     a, b = rule.on_claim_side(low), rule.on_claim_side(high)
-    return "holds" if a and b else "fails" if not (a or b) else "inconclusive"
+    out = "holds" if a and b else "fails" if not (a or b) else "inconclusive"
+    if bound is None:
+        return out
+    below = rule.holds_if in ("<", "<=")  # the claim says the quantity is small
+    decidable = "holds" if below == (bound == "upper") else "fails"
+    return out if out == decidable else "inconclusive"
 
 
 #: A statistic over unit arrays: ``fn(*samples, axis=-1)``, vectorized along ``axis``.
@@ -122,6 +144,7 @@ class Evidence:
     paired: bool = False
     vectorized: bool = True
     extra: dict[str, float] = field(default_factory=dict)
+    bound: str | None = None  # "upper" / "lower": the statistic only bounds the claimed quantity
 
 
 def share(outcomes: np.ndarray, axis: int = -1) -> np.ndarray | float:
@@ -192,7 +215,7 @@ def judge(key: str, claim: str, statistic: str, units: str, evidence: Evidence, 
         how = "bootstrap"
     if not (math.isfinite(low) and math.isfinite(high)):
         how = "none"
-    return Claim(key, claim, statistic, units, value, low, high, n, rule, how)
+    return Claim(key, claim, statistic, units, value, low, high, n, rule, how, evidence.bound)
 
 
 def counts(claims: Sequence[Claim]) -> dict[str, int]:
@@ -217,7 +240,8 @@ def claims_table_tex(claims: Sequence[Claim]) -> str:
         sign = {"<": "$<$", "<=": "$\\le$", ">": "$>$", ">=": "$\\ge$"}[c.holds_if]
         interval = (f"[{format_number(float(c.ci_low))}, {format_number(float(c.ci_high))}]"
                     if c.interval != "none" else "[no interval]")
-        rows.append(f"{latex_escape(c.claim)} & {latex_escape(c.statistic)} "
+        stat = f"{c.statistic}, an {c.bound} bound" if c.bound else c.statistic
+        rows.append(f"{latex_escape(c.claim)} & {latex_escape(stat)} "
                     f"({latex_escape(c.units)}, {format_number(int(c.n))}) & "
                     f"{format_number(float(c.value))} {interval} & "
                     f"{sign} {format_number(float(c.threshold))} & {marks[c.verdict]} \\\\")

@@ -257,6 +257,14 @@ CLAIM_WORDING: dict[str, dict[str, str]] = {
         "fails": "Adadelta does return in some trials (a share of {value})",
         "inconclusive": "Whether Adadelta can return cannot be told from this many trials (a share "
                         "of {value}, interval {low} to {high})"},
+    "pairs_small": {
+        "holds": "Barriers between fitted minima are small: the band tops rise a median {value} of "
+                 "the minima's loss above the higher end (interval {low} to {high})",
+        "fails": "Barriers between fitted minima are not small compared with their losses: a median "
+                 "{value} of the minima's loss (interval {low} to {high})",
+        "inconclusive": "Whether barriers between fitted minima are small cannot be told at this "
+                        "scale: the band tops rise a median {value} of the minima's loss above the "
+                        "higher end (interval {low} to {high})"},
     "larger_saddles": {
         "holds": "Embedded in the wider network, the fitted minima become saddles: a descent "
                  "direction exists at a share of {value} of them",

@@ -21,6 +21,8 @@ PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_in
                "saddle_verified": 0}
 #: Arrays of a pair file (a path between two minima).
 PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0}
+#: what the claims read from a pair graph (``pair_graph``)
+PAIR_GRAPH_ARRAYS = {"minima": 1, "energy": 1, "pairs": 2, "barrier": 1, "converged": 1}
 
 
 def load_path(path) -> dict[str, np.ndarray]:
@@ -225,7 +227,9 @@ def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.n
     leaf_x, node_x = graph_layout(energy, joins)
     return {"minima": np.asarray(rows, np.int64), "energy": energy, "saddle": saddle,
             "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
-            "barrier": barrier, "straight_barrier": straight, "tree": spanning_tree(saddle),
+            "barrier": barrier, "straight_barrier": straight,
+            "converged": np.array([bool(f["converged"]) for f in pair_files], bool),
+            "tree": spanning_tree(saddle),
             "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
             "leaf_x": leaf_x, "node_x": node_x}
 
@@ -237,6 +241,7 @@ def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, obje
     ratio = b[s > 0] / s[s > 0]
     out = {
         "pairs": int(b.size),
+        "converged": int(np.sum(graph["converged"])),
         "minima": int(graph["energy"].size),
         "barrier_median": float(np.median(b)),
         "straight_barrier_median": float(np.median(s)),
