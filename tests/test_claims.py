@@ -446,3 +446,20 @@ def test_names_keep_their_capital_in_generated_clauses():
     c = Claim("adadelta_wider", "Adadelta's losses are spread wider than GD's", "s", "fits", 2.0, 1.5,
               3.0, 10, RULES["adadelta_wider"], "bootstrap")
     assert generic_wording(c).startswith("the claim that Adadelta's losses")
+
+
+def test_path_shape_claims_read_only_converged_bands():
+    arc = np.linspace(0, 1, 11)
+    flat = {"energy": np.r_[0.0, np.full(10, 1.0)], "arc": arc, "converged": np.True_}
+    hill = {"energy": np.r_[0.0, np.linspace(0.1, 1.0, 10)], "arc": arc, "converged": np.False_}
+    r = cr.Results(*([None] * 5), paths=[flat, hill], basin=None, complex_pf=None, complex_spline=None,
+                   complex_minima=None, larger=None, ablation=None,
+                   settings={"plateau_fraction": 0.9})
+    ev = cr._neb_flat(r, {})
+    assert ev.samples[0].size == 1 and ev.samples[0][0] > 0.8  # the converged, flat band only
+    assert cr.converged_paths([hill, hill]) == []
+    r_open = cr.Results(*([None] * 5), paths=[hill], basin=None, complex_pf=None, complex_spline=None,
+                        complex_minima=None, larger=None, ablation=None,
+                        settings={"plateau_fraction": 0.9})
+    claim = cr.judge_row("neb_flat", cr._neb_flat(r_open, {}), RULES["neb_flat"], resamples=50)
+    assert claim.n == 0 and claim.verdict == "inconclusive"

@@ -299,13 +299,21 @@ def _path_stats(r: Results, paths: Sequence[Mapping]) -> list[dict[str, float]]:
     return [path_statistics(p, float(s["drop_fraction"]), float(s["plateau_fraction"])) for p in paths]
 
 
+def converged_paths(paths: Sequence[Mapping[str, np.ndarray]]) -> list[Mapping[str, np.ndarray]]:
+    """The paths whose band converged: the claims about a minimum-energy path's shape are judged
+    on these only (an unconverged band's profile is that of some path, not of the MEP)."""
+    return [p for p in paths if bool(p["converged"])]
+
+
 def _neb_drop(r: Results, c: Mapping) -> Evidence:
-    return Evidence((np.array([s["drop_arc"] for s in _path_stats(r, r.paths)]),), median)
+    paths = converged_paths(r.paths)
+    return Evidence((np.array([s["drop_arc"] for s in _path_stats(r, paths)]),), median)
 
 
 def _neb_flat(r: Results, c: Mapping) -> Evidence:
     band = 1.0 - float(r.settings["plateau_fraction"])
-    return Evidence((np.array([flat_share(p["energy"], p["arc"], band) for p in r.paths]),), median)
+    paths = converged_paths(r.paths)
+    return Evidence((np.array([flat_share(p["energy"], p["arc"], band) for p in paths]),), median)
 
 
 def _neb_lowers(r: Results, c: Mapping) -> Evidence:
@@ -324,7 +332,8 @@ def _neb_outputs(r: Results, c: Mapping) -> Evidence:
     from .network import forward_np
 
     shares = []
-    for p, s in zip(r.paths, _path_stats(r, r.paths), strict=True):
+    paths = converged_paths(r.paths)
+    for p, s in zip(paths, _path_stats(r, paths), strict=True):
         out = forward_np(np.asarray(p["images"], np.float64), r.pf["x_train"], int(r.pf["n"]),
                          int(r.pf["k"]))
         shares.append(output_change_share(out, p["arc"], s["drop_arc"]))
@@ -332,7 +341,7 @@ def _neb_outputs(r: Results, c: Mapping) -> Evidence:
 
 
 def _neb_twist(r: Results, c: Mapping) -> Evidence:
-    stats = _path_stats(r, r.paths)
+    stats = _path_stats(r, converged_paths(r.paths))
     diff = np.array([s["angle_descent_median"] - s["angle_plateau_median"] for s in stats])
     return Evidence((diff[np.isfinite(diff)],), median)
 
@@ -560,17 +569,19 @@ ROWS: tuple[Row, ...] = (
         "share of sampled pairs of directions with a non-positive dot product", "pairs", _dots),
     Row("neb_flat", "The NEB energy is flat along most of the path",
         "median share of arc length with energy within the plateau band of the fitted minimum's",
-        "paths", _neb_flat),
+        "converged paths", _neb_flat),
     Row("neb_drop", "The NEB energy drops sharply near the global minimum",
         "median arc length below which the energy falls under the drop fraction of the end's",
-        "paths", _neb_drop),
+        "converged paths", _neb_drop),
     Row("neb_lowers", "NEB lowers the barrier of the straight segment",
         "median barrier of the relaxed band over that of the straight initial band", "paths",
         _neb_lowers),
     Row("neb_outputs", "Along a path the output changes mostly at the end, near the global minimum",
-        "median share of the output's change made below the drop arc", "paths", _neb_outputs),
+        "median share of the output's change made below the drop arc", "converged paths",
+        _neb_outputs),
     Row("neb_twist", "The path twists near the global minimum",
-        "median turning angle on the descent minus on the plateau (degrees)", "paths", _neb_twist),
+        "median turning angle on the descent minus on the plateau (degrees)", "converged paths",
+        _neb_twist),
     Row("pairs_small", "Barriers between fitted minima are small compared with their losses",
         "median over minimum-to-minimum paths (both optimizers) of barrier / mean end-point loss",
         "pairs", _pairs_small),
