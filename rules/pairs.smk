@@ -52,4 +52,3 @@ rule pair_numbers:
         optimizers=OPTIMIZERS,
     script:
         "../scripts/pair_numbers.py"
-
