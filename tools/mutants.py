@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "mutants"
 KILLED = {1: "killed", 3: "killed", 24: "timeout", -24: "timeout", 36: "timeout", 152: "timeout",
           255: "timeout", 37: "killed"}
+ALSO_COPY = ("config.yaml",)  # read by tests/test_claims.py (the claims' thresholds)
 
 
 def load_table(path: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -47,9 +48,12 @@ def prepare(module: str, tests: list[str]) -> Path:
     work.mkdir(parents=True)
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for extra in ALSO_COPY:  # files outside src/ and tests/ that some tests read
+        shutil.copy2(ROOT / extra, work / extra)
     config = (ROOT / "pyproject.toml").read_text()
     config += "\n[tool.mutmut]\n" + "\n".join([
         'source_paths = ["src"]',
+        f"also_copy = {json.dumps(list(ALSO_COPY))}",
         f'only_mutate = ["src/nnlandscape/{module}.py"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]',
