@@ -846,7 +846,6 @@ def test_neb_lowers_compares_with_the_straight_segment():
 
 def test_embedded_candidates_and_larger_saddles():
     ex, pf, spline = _small_example()
-    x, y = pf["x_train"], pf["y_train"]
     g = np.random.default_rng(5)
     p = pf["params"]
     noisy = p + g.normal(0, 0.3, (3, p.size))
