@@ -925,3 +925,27 @@ def test_budget_table_by_hand():
         "claim \\textbackslash{} steps & 100 & 1{,}000 \\\\ \\midrule",
         "a\\_b & ? & \\ding{51} \\\\", "c & \\ding{55} & ? \\\\",
         "\\bottomrule", "\\end{tabular}"]) + "\n"
+
+
+def test_bootstrap_subsample_is_drawn_without_replacement_and_statistics_get_an_axis():
+    seen = []
+
+    def spy(s):  # records every resample it is given
+        seen.append(np.asarray(s).copy())
+        return float(np.mean(s))
+
+    x = np.arange(40.0)
+    value, _, _ = bootstrap_interval((x,), spy, seed=0, resamples=400, vectorized=False, max_units=19)
+    assert value == np.mean(x) and seen[0].tolist() == x.tolist()  # the value uses every unit
+    drawn = np.unique(np.concatenate(seen[1:]))
+    # 400 resamples of 19 distinct units reach all 19 (with replacement they would reach ~12)
+    assert drawn.size == 19 and all(len(s) == 19 for s in seen[1:])
+
+    def needs_axis(s, axis):  # a vectorized statistic must be told its axis
+        return np.median(s, axis=axis)
+
+    v, lo, hi = bootstrap_interval((x,), needs_axis, seed=0, resamples=100)
+    assert v == np.median(x) and lo < v < hi
+    c = judge("k", "c", "s", "u", Evidence((x,), needs_axis), Rule(100.0, "<", "t"), seed=0,
+              resamples=100)
+    assert c.verdict == "holds"

@@ -61,3 +61,53 @@ def test_pair_pool_adds_uncertified_minima_only_when_certified_ones_are_too_few(
     # then the uncertified (kind 3), and those with descent (kind 2) only as the last resort
     assert pair_pool(settled, 4).tolist()[:3] == [0, 2, 5]
     assert sorted(pair_pool(settled, 4).tolist()[3:]) == [1, 3, 4]
+
+
+def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeypatch):
+    import nnlandscape.pairs as pairs_mod
+    from nnlandscape.band import NebConfig
+
+    calls = []
+
+    def fake_path(start, end, x, y, n, k, cfg, beta, saddle_tol, probe_step, probe_directions, seed):
+        calls.append(dict(start=start, end=end, x=x, y=y, n=n, k=k, cfg=cfg, beta=beta,
+                          saddle_tol=saddle_tol, probe_step=probe_step,
+                          probe_directions=probe_directions, seed=seed))
+        return {"images": np.stack([start, end]), "energy": np.zeros(2)}
+
+    monkeypatch.setattr(pairs_mod, "network_path", fake_path)
+    monkeypatch.setattr(pairs_mod, "path_beta", lambda pf, sm: 300.0 if sm == {"betas": [300]} else -1.0)
+    # minima on a line at 0, 1, 1.1, 5, 9; rows 1 and 2 are the nearest pair; row 4 is not certified
+    params = np.array([[0.0, 0.0], [1.0, 0.0], [1.1, 0.0], [5.0, 0.0], [9.0, 0.0]])
+    minima = {"params_sym": params, "kind": np.array([0, 1, 0, 0, 3])}
+    pf = {"n": np.int64(3), "k": np.int64(2), "x_train": np.linspace(-1, 1, 4), "y_train": np.ones(4)}
+    neb = {"images": 12, "spring": 2.0, "saddle_tol": "1e-6", "probe_step": "0.01",
+           "probe_directions": "5", "paths": 3}
+    pairs = {"neighbours": "1", "random": "2", "seed": "11"}
+    out = pairs_mod.pair_path(pf, minima, 0, neb, pairs, {"betas": [300]})
+    call = calls[-1]
+    assert out["pair"].tolist() == [1, 2] and out["pair"].dtype == np.int64
+    assert out["end_kind"].tolist() == [1, 0] and out["end_kind"].dtype == np.int64
+    assert call["start"].tolist() == [1.0, 0.0] and call["end"].tolist() == [1.1, 0.0]
+    assert (call["n"], call["k"]) == (3, 2) and type(call["n"]) is int and type(call["k"]) is int
+    assert call["x"] is pf["x_train"] and call["y"] is pf["y_train"]
+    assert call["cfg"] == NebConfig.from_config(neb) and call["beta"] == 300.0
+    assert (call["saddle_tol"], call["probe_step"], call["probe_directions"]) == (1e-6, 0.01, 5)
+    assert type(call["probe_directions"]) is int and type(call["saddle_tol"]) is float
+    assert call["seed"] == 11 and np.array_equal(out["images"], params[[1, 2]])
+    # the pair index picks the pair of choose_pairs on the certified rows and offsets the seed
+    want = choose_pairs(params, np.array([0, 1, 2, 3]), 1, 2, 11)
+    for index in (1, 2):
+        out = pairs_mod.pair_path(pf, minima, index, neb, pairs, {"betas": [300]})
+        assert out["pair"].tolist() == want[index].tolist() and calls[-1]["seed"] == 11 + index
+    for index in (-1, 3):
+        with pytest.raises(ValueError, match=f"pair {index} requested, config pairs gives 3 pairs"):
+            pairs_mod.pair_path(pf, minima, index, neb, pairs, {"betas": [300]})
+    # a fits file has no kinds: end kinds are -1; 5 pairs asked of 4 certified rows (6 pairs) are
+    # drawn from those; 7 pairs take the uncertified row too
+    fits = {"params_sym": params, "dead": np.array([0, 0, 0, 0, 1], bool), "diverged": np.zeros(5, bool)}
+    assert pairs_mod.pair_path(pf, fits, 0, neb, pairs, {"betas": [300]})["end_kind"].tolist() == [-1, -1]
+    many = {"neighbours": 1, "random": 6, "seed": 11}
+    used = {int(v) for i in range(7)
+            for v in pairs_mod.pair_path(pf, minima, i, neb, many, {"betas": [300]})["pair"]}
+    assert used == {0, 1, 2, 3, 4}
