@@ -111,3 +111,35 @@ def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeyp
     used = {int(v) for i in range(7)
             for v in pairs_mod.pair_path(pf, minima, i, neb, many, {"betas": [300]})["pair"]}
     assert used == {0, 1, 2, 3, 4}
+
+
+def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tree():
+    def path(a, b, top, ea, eb, straight_top):
+        return {"pair": np.array([a, b]), "energy": np.array([ea, 0.5 * (ea + top), top, eb]),
+                "straight_energy": np.array([ea, straight_top, eb])}
+
+    files = [path(10, 11, 3.0, 1.0, 2.0, 4.0), path(11, 12, 5.0, 2.0, 0.5, 2.0),
+             path(10, 11, 2.5, 1.0, 2.0, 3.0), path(10, 12, 9.0, 1.0, 0.5, 9.0)]
+    g = pair_graph(files)
+    assert g["minima"].tolist() == [10, 11, 12] and g["minima"].dtype == np.int64
+    assert g["energy"].tolist() == [1.0, 2.0, 0.5]
+    inf = np.inf
+    np.testing.assert_array_equal(g["saddle"], [[inf, 2.5, 9.0], [2.5, inf, 5.0], [9.0, 5.0, inf]])
+    assert g["pairs"].tolist() == [[10, 11], [11, 12], [10, 11], [10, 12]]
+    np.testing.assert_array_equal(g["barrier"], [1.0, 3.0, 0.5, 8.0])
+    np.testing.assert_array_equal(g["straight_barrier"], [2.0, 0.0, 1.0, 8.0])
+    np.testing.assert_array_equal(g["tree"], [[0, 1, 2.5], [1, 2, 5.0]])
+    # 10 and 11 join at 2.5 (node 3), then node 3 and 12 at 5
+    assert g["join_left"].tolist() == [0, 3] and g["join_right"].tolist() == [1, 2]
+    np.testing.assert_array_equal(g["join_level"], [2.5, 5.0])
+    np.testing.assert_array_equal(g["leaf_x"], [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(g["node_x"], [0.5, 1.25])
+    n = pair_numbers(g, "p")
+    assert n == pytest.approx({"p_pairs": 4, "p_minima": 3, "p_barrier_median": 2.0,
+                               "p_straight_barrier_median": 1.5,
+                               "p_barrier_over_loss": 2.0 / (3.5 / 3),
+                               "p_straight_ratio_median": 0.5,  # 1/2, 0.5/1, 8/8; the flat one is out
+                               "p_joins": 2})
+    assert all(type(n[k]) is int for k in ("p_pairs", "p_minima", "p_joins"))
+    flat = pair_numbers(dict(g, straight_barrier=np.zeros(4)), "p")
+    assert np.isnan(flat["p_straight_ratio_median"])
