@@ -80,3 +80,20 @@ def test_budget_summary_every_number_and_array_by_hand():
     np.testing.assert_array_equal(arrays["adadelta_trace"], runs["adadelta"][100]["loss_trace"])
     assert set(arrays) == {"budgets"} | {f"{o}_{a}" for o in ("gd", "adadelta") for a in (
         "end_loss", "settled_loss", "certified", "trace", "trace_steps")}
+
+
+def test_budget_arrays_have_fixed_dtypes_whatever_the_files_hold():
+    # integer losses and traces, float steps: the arrays are float losses and integer steps
+    def int_run(losses):
+        return {"loss": np.array(losses), "loss_trace": np.array([losses, losses]).T,
+                "trace_steps": np.array([0.0, 5.0])}
+
+    runs = {"gd": {5: int_run([3, 2]), 7: int_run([2, 1])}}
+    low = {"gd": {5: settled([1, 1], [0, 0]), 7: settled([0, 1], [0, 3])}}
+    arrays, numbers = budget_summary(runs, low, [np.float64(7), 5])
+    assert arrays["budgets"].dtype == np.int64 and arrays["budgets"].tolist() == [5, 7]
+    for name in ("gd_end_loss", "gd_settled_loss", "gd_trace"):
+        assert arrays[name].dtype == np.float64, name
+    assert arrays["gd_trace_steps"].dtype == np.int64
+    assert numbers["budget_gd_drop_first_to_last"] == pytest.approx(5 / 12)  # 1 - 2/3 and 1 - 1/2
+    assert type(numbers["budget_last"]) is int and numbers["budget_last"] == 7
