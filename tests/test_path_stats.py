@@ -210,3 +210,26 @@ def test_image_study_and_path_files(tmp_path):
     np.savez(tmp_path / "q3.npz", **{k: v for k, v in pair.items() if k != "converged"})
     with pytest.raises(ResultFileError, match="missing array 'converged'"):
         load_pair(tmp_path / "q3.npz")
+
+
+def test_turning_angles_of_uneven_steps_and_a_path_that_turns_back():
+    # a unit step then a long one at 45 degrees; then straight back: 180 degrees
+    np.testing.assert_allclose(difference_angles(np.array([[0.0, 0.0], [1.0, 0.0], [4.0, 3.0]])), [45.0])
+    np.testing.assert_allclose(difference_angles(np.array([[0.0, 0.0], [0.5, 0.0], [0.5, 4.0]])), [90.0])
+    back = np.array([[0, 0], [1, 0], [0, 0]], np.uint8)  # unsigned coordinates too
+    np.testing.assert_allclose(difference_angles(back), [180.0])
+
+
+def test_image_study_change_of_the_last_doubling_and_ties():
+    from nnlandscape.path_stats import image_study_numbers
+
+    barriers = np.array([[1.0, 0.8, 0.78, 0.779], [0.5, 0.6, 0.64, 0.641]])
+    out = image_study_numbers(barriers, [8, 16, 32, 64], 0.05)
+    assert out["images_change_last"] == pytest.approx(0.001 / 0.64)  # relative to the previous count
+    # a change equal to the limit has not moved "by less than" it
+    assert image_study_numbers(np.array([[1.0, 1.5]]), [4, 8], 0.5)["images_chosen"] == 0
+    assert image_study_numbers(np.array([[1.0, 1.5]]), [4, 8], 0.5000001)["images_chosen"] == 8
+    # one count: nothing to compare
+    single = image_study_numbers(np.array([[1.0], [2.0]]), [8], 0.1)
+    assert single["images_chosen"] == 0 and np.isnan(single["images_change_last"])
+    assert single["images_barriers"] == "path 0: 1; path 1: 2"
