@@ -225,3 +225,52 @@ def test_noise_range_is_a_multiple_of_the_global_minimum_norm():
     assert BasinSpec.from_config(basin, "gd", hyper, 0, global_norm=11.7).r_max == pytest.approx(1.17)
     with pytest.raises(ValueError, match="global_norm"):
         BasinSpec.from_config(basin, "gd", hyper, 0, global_norm=0.0)
+
+
+def test_return_share_by_bin_by_hand():
+    # bins of 0.25 on [0, 1]; a norm on an edge goes to the bin above it, norms at or past r_max
+    # to the last bin
+    noise = np.array([0.0, 0.25, 0.5, 0.99, 1.0, 1.2])
+    back = np.array([True, False, True, True, False, True])
+    edges, count, share = return_share_by_bin(noise, back, 1.0, 4)
+    np.testing.assert_array_equal(edges, [0.0, 0.25, 0.5, 0.75, 1.0])
+    assert count.tolist() == [1, 1, 1, 3]
+    np.testing.assert_allclose(share, [1.0, 0.0, 1.0, 2 / 3])
+    assert return_radius(noise, back, 1.0, 4) == 1.0
+    assert return_radius(noise, back, 1.0, 4, majority=0.7) == 0.75  # 2/3 is no longer enough
+    assert return_radius(noise, back, 1.0, 4, majority=2 / 3) == 1.0
+    _, count, share = return_share_by_bin(np.array([0.1, 0.2]), np.array([True, False]), 1.0, 4)
+    assert count.tolist() == [2, 0, 0, 0] and share[0] == 0.5 and np.isnan(share[1:]).all()
+    assert list(returned([1e-6, 0.0, -np.inf], 1e-6)) == [False, True, False]
+
+
+def test_jitter_of_no_trials_and_of_integer_centres():
+    norms, params = jitter(np.array([1, 2, 3]), [], 0.5, seed=1)
+    assert norms.shape == (0,) and params.shape == (0, 3)
+    norms, params = jitter(np.array([1, 2, 3]), [4, 7], 0.5, seed=1)
+    assert params.dtype == np.float64 and norms.dtype == np.float64
+    np.testing.assert_allclose(np.linalg.norm(params - [1, 2, 3], axis=1), norms)
+    for t, row in zip([4, 7], params, strict=True):
+        r, v = trial_noise(1, t, 3, 0.5)
+        np.testing.assert_array_equal(row, np.array([1.0, 2.0, 3.0]) + v)
+
+
+def test_load_batch_checks_the_arrays(tmp_path):
+    from nnlandscape.basin import load_batch
+    from nnlandscape.io import ResultFileError
+
+    good = {"noise_norm": np.ones(2), "loss": np.array([np.nan, 1.0]), "params": np.zeros((2, 3)),
+            "dist_to_global": np.ones(2), "trial_index": np.arange(2), "diverged": np.zeros(2, bool),
+            "start_loss": np.ones(2)}
+    np.savez(tmp_path / "b.npz", **good)
+    assert load_batch(str(tmp_path / "b.npz"))["params"].shape == (2, 3)  # a NaN loss is allowed
+    np.savez(tmp_path / "c.npz", **(good | {"params": np.full((2, 3), np.inf)}))
+    with pytest.raises(ResultFileError, match="'params' has non-finite values; delete it and rerun "
+                                              "rule 'basin_batch'"):
+        load_batch(str(tmp_path / "c.npz"))
+    np.savez(tmp_path / "d.npz", **(good | {"noise_norm": np.array([np.nan, 1.0])}))
+    with pytest.raises(ResultFileError, match="'noise_norm' has non-finite"):
+        load_batch(str(tmp_path / "d.npz"))
+    np.savez(tmp_path / "e.npz", **(good | {"start_loss": np.ones((2, 1))}))
+    with pytest.raises(ResultFileError, match="'start_loss' has 2 dims, expected 1"):
+        load_batch(str(tmp_path / "e.npz"))
