@@ -93,10 +93,16 @@ def test_negative_saddles_near_symmetry_and_empty_graphs():
     assert spanning_tree(np.full((3, 3), INF)).shape == (0, 3)
     empty = superbasin_joins(np.array([1.0, 2.0]), np.full((2, 2), INF))
     assert empty.left.size == 0 and empty.level.size == 0
+    assert empty.left.dtype == np.int64 and empty.right.dtype == np.int64  # node ids even when empty
+    # saddles of either sign: the shift that makes scipy's weights positive never drops an edge
+    s2 = np.array([[INF, -2.0, 5.0], [-2.0, INF, 1.0], [5.0, 1.0, INF]])
+    np.testing.assert_array_equal(spanning_tree(s2), [[0, 1, -2.0], [1, 2, 1.0]])
     leaves, nodes = graph_layout(np.array([1.0, 2.0]), empty)
     assert leaves.tolist() == [0.0, 1.0] and nodes.size == 0
     with pytest.raises(ValueError, match="symmetric"):
         spanning_tree(np.array([[INF, 3.0], [INF, INF]]))  # a path one way only
+    with pytest.raises(ValueError, match="^saddle matrix must be symmetric$"):
+        spanning_tree(np.array([[0.0, 1.0], [1.5, 0.0]]))
     with pytest.raises(ValueError, match=r"square, got shape \(3,\)"):
         spanning_tree(np.zeros(3))
     with pytest.raises(ValueError, match="does not match 3 energies"):
