@@ -107,3 +107,10 @@ def test_negative_saddles_near_symmetry_and_empty_graphs():
         spanning_tree(np.zeros(3))
     with pytest.raises(ValueError, match="does not match 3 energies"):
         superbasin_joins(np.zeros(3), np.full((2, 2), INF))
+
+
+def test_a_graph_without_minima_is_empty():
+    joins = superbasin_joins(np.zeros(0), np.zeros((0, 0)))
+    leaves, nodes = graph_layout(np.zeros(0), joins)
+    assert leaves.shape == (0,) and nodes.shape == (0,)
+    assert minimax_saddles(np.zeros(0), np.zeros((0, 0))).shape == (0, 0)
