@@ -143,3 +143,22 @@ def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tr
     assert all(type(n[k]) is int for k in ("p_pairs", "p_minima", "p_joins"))
     flat = pair_numbers(dict(g, straight_barrier=np.zeros(4)), "p")
     assert np.isnan(flat["p_straight_ratio_median"])
+
+
+def test_choose_pairs_at_its_limits():
+    x = np.array([[0.0], [1.0], [1.1], [5.0]])
+    # two usable minima give their one pair; one gives none
+    assert choose_pairs(x, np.array([0, 3]), 1, 0, seed=0).tolist() == [[0, 3]]
+    with pytest.raises(ValueError, match="pairs need at least 2 usable minima, got 1"):
+        choose_pairs(x, np.array([2]), 1, 0, seed=0)
+    # every pair of 4 minima: 2 nearest-neighbour pairs, then the other 4 drawn without repeats
+    everything = choose_pairs(x, np.arange(4), 2, 4, seed=3)
+    assert sorted(map(tuple, everything.tolist())) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    with pytest.raises(ValueError, match="7 pairs requested but 4 usable minima give only 6"):
+        choose_pairs(x, np.arange(4), 2, 5, seed=3)
+    # no pairs asked: an empty (0, 2) array of row indices
+    none = choose_pairs(x, np.arange(4), 0, 0, seed=3)
+    assert none.shape == (0, 2) and none.dtype == np.int64
+    # integer coordinates are measured by their values (no unsigned wrap-around)
+    small = np.array([[0], [10], [11]], np.uint8)
+    assert choose_pairs(small, np.arange(3), 1, 0, seed=0).tolist() == [[1, 2]]
