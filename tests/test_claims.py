@@ -949,3 +949,47 @@ def test_bootstrap_subsample_is_drawn_without_replacement_and_statistics_get_an_
     c = judge("k", "c", "s", "u", Evidence((x,), needs_axis), Rule(100.0, "<", "t"), seed=0,
               resamples=100)
     assert c.verdict == "holds"
+
+
+def test_bootstrap_edge_cases_of_units():
+    # boolean units are numbers to every statistic (a quantile of booleans would fail)
+    flags = np.array([True, False, True, True, False, True, False, True])
+    v, lo, hi = bootstrap_interval((flags,), cr.iqr, seed=0, resamples=200)
+    assert v == 1.0 and lo == 0.0 and hi == 1.0
+    # a NaN unit that the statistic ignores does not collapse the interval to a point
+    v, lo, hi = bootstrap_interval((np.array([np.nan, 1.0, 2.0, 3.0, 4.0, 5.0]),),
+                                   lambda s, axis=-1: np.nanmedian(s, axis=axis), seed=0, resamples=200)
+    assert v == 3.0 and lo < hi
+    # a statistic told not to vectorize gets one resample at a time, resamples times
+    seen = []
+
+    def spy(s, axis=-1):
+        seen.append(np.ndim(s))
+        return float(np.mean(s))
+
+    bootstrap_interval((np.arange(10.0),), spy, seed=0, resamples=50, vectorized=False)
+    assert seen == [1] * 51
+
+
+def test_judge_edge_cases():
+    rule = Rule(0.5, "<", "t")
+    # evidence without samples: no units, inconclusive
+    empty = judge("k", "c", "s", "u", Evidence((), cr.median), rule, seed=0, resamples=10)
+    assert empty.n == 0 and empty.interval == "none" and empty.verdict == "inconclusive"
+    # one unit: its statistic, no interval
+    one = judge("k", "c", "s", "u", Evidence((np.array([0.25]),), cr.median), rule, seed=0, resamples=10)
+    assert one.value == 0.25 and one.n == 1 and one.interval == "none"
+    # five units are enough by default
+    five = judge("k", "c", "stat", "u", Evidence((np.arange(5.0) / 10,), cr.median), rule, seed=0,
+                 resamples=100)
+    assert five.interval == "bootstrap" and five.statistic == "stat" and five.verdict == "holds"
+    # the confidence reaches the exact interval too
+    ev = Evidence((np.arange(10) < 3,), binary=True)
+    wide = judge("k", "c", "s", "u", ev, rule, seed=0, resamples=10)
+    narrow = judge("k", "c", "s", "u", ev, rule, seed=0, resamples=10, confidence=0.5)
+    assert wide.ci_low < narrow.ci_low < narrow.ci_high < wide.ci_high
+    # an interval with an infinite end is no interval: the median of b is 0 in many resamples
+    a, b = np.ones(5), np.array([0.0, 0.0, 1.0, 1.0, 1.0])
+    ratio = judge("k", "c", "s", "u", Evidence((a, b), cr.median_ratio), rule, seed=0, resamples=200)
+    assert ratio.value == 1.0 and np.isinf(ratio.ci_high) and np.isfinite(ratio.ci_low)
+    assert ratio.interval == "none" and ratio.verdict == "inconclusive"
