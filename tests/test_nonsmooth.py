@@ -135,3 +135,54 @@ def test_classify_counts_extra_flat_directions_beyond_the_known_ones():
     c = classify(np.zeros(4), lambda p: (p**2 * np.diag(h)).sum(-1), [h],
                  np.array([[0.0, 1.0, 0.0, 0.0]]), False, 0.0, TOL, np.random.default_rng(0))
     assert c.kind == SMOOTH_MINIMUM and c.extra_flat == 1 and c.eig_min_relative == 0.0
+
+
+def test_ball_offsets_fill_the_ball_uniformly():
+    from nnlandscape.nonsmooth import ball_offsets
+
+    rng = np.random.default_rng(0)
+    pts = ball_offsets(rng, 20000, 3, 2.0)
+    r = np.linalg.norm(pts, axis=1)
+    assert pts.shape == (20000, 3) and r.max() <= 2.0
+    # uniform in volume: P(r < a R) = a^3; uniform in direction: mean 0
+    assert np.mean(r < 1.0) == pytest.approx(1 / 8, abs=0.01)
+    assert np.mean(r < 1.6) == pytest.approx(0.8**3, abs=0.015)
+    np.testing.assert_allclose(pts.mean(axis=0), 0.0, atol=0.03)
+
+
+def test_sampled_gradients_are_taken_at_the_point_and_inside_its_own_ball():
+    from nnlandscape.nonsmooth import sampled_gradients
+
+    points = np.array([[0.0, 0.0], [10.0, -5.0]])
+    eps = np.array([0.1, 2.0])
+    # the identity as gradient: the sampled "gradients" are the sample points themselves
+    got = sampled_gradients(lambda q: q, points, eps, 500, np.random.default_rng(1))
+    assert got.shape == (2, 501, 2)
+    np.testing.assert_array_equal(got[:, 0], points)
+    dist = np.linalg.norm(got - points[:, None], axis=-1)
+    assert dist[0].max() <= 0.1 and dist[1].max() <= 2.0 and dist[1].max() > 1.9
+    one = sampled_gradients(lambda q: q, [1.0, 2.0], 0.5, 10, np.random.default_rng(1))
+    assert one.shape == (1, 11, 2) and np.linalg.norm(one[0] - [1.0, 2.0], axis=-1).max() <= 0.5
+
+
+def test_orthonormal_complement_of_known_spans():
+    from nnlandscape.nonsmooth import orthonormal_complement
+
+    q = orthonormal_complement(np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0]]), 3)  # rank 1
+    assert q.shape == (3, 2)
+    np.testing.assert_allclose(q.T @ q, np.eye(2), atol=1e-12)
+    np.testing.assert_allclose(q[0], 0.0, atol=1e-12)
+    q2 = orthonormal_complement(np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]), 3)
+    assert q2.shape == (3, 1)
+    np.testing.assert_allclose(np.abs(q2[:, 0]), np.ones(3) / np.sqrt(3), atol=1e-12)
+    np.testing.assert_array_equal(orthonormal_complement(np.zeros((0, 4)), 4), np.eye(4))
+    assert orthonormal_complement(np.zeros((2, 3)), 3).shape == (3, 3)  # zero directions span nothing
+    # a direction below rtol of the largest does not count
+    assert orthonormal_complement(np.array([[1.0, 0, 0], [0, 1e-12, 0]]), 3).shape == (3, 2)
+    assert orthonormal_complement(np.array([[1.0, 0, 0], [0, 1e-12, 0]]), 3, rtol=1e-14).shape == (3, 1)
+
+
+def test_min_norm_element_of_zero_gradients():
+    point, w = min_norm_element(np.zeros((3, 2)))
+    np.testing.assert_array_equal(point, [0.0, 0.0])
+    assert w.tolist() == [1.0, 0.0, 0.0]
