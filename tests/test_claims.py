@@ -993,3 +993,177 @@ def test_judge_edge_cases():
     ratio = judge("k", "c", "s", "u", Evidence((a, b), cr.median_ratio), rule, seed=0, resamples=200)
     assert ratio.value == 1.0 and np.isinf(ratio.ci_high) and np.isfinite(ratio.ci_low)
     assert ratio.interval == "none" and ratio.verdict == "inconclusive"
+
+
+# --- claim_rows: statistics along an axis, edge cases of the per-unit quantities ------------------
+
+def test_statistics_reduce_along_the_axis_they_are_given():
+    g = np.random.default_rng(9)
+    a, b = g.uniform(1, 2, (7, 3)), g.uniform(1, 2, (5, 3))  # units along axis 0
+    flags = g.uniform(0, 1, (6, 3))
+    for stat, args in ((cr.median_ratio, (a, b)), (cr.median_difference, (a, b)),
+                       (cr.relative_median_gap, (a, b)), (cr.iqr_ratio, (a, b)),
+                       (cr.relative_iqr, (a,)), (cr.iqr, (flags,)), (cr.median, (a,)), (cr.mean, (a,)),
+                       (cr.max_median, (a, b)), (cr.worst_of(cr.median_ratio, 2), (a, b, b, a)),
+                       (cr.worst_of(cr.median, 1, larger=False), (a, b))):
+        got = stat(*args, axis=0)
+        want = [float(stat(*(x[:, j] for x in args))) for j in range(3)]
+        np.testing.assert_allclose(got, want, err_msg=stat.__name__)
+
+
+def test_mean_fit_distance_of_batches_of_resamples():
+    x = np.linspace(0, 1, 11)
+    outputs = np.stack([x, x + 1.0, x + 3.0])
+    spline, scale = x, 2.0
+    one = cr.mean_fit_distance(np.array([0.0, 1.0]), outputs, spline, scale)
+    assert type(one) is float and one == pytest.approx(0.25)  # mean fit x + 0.5
+    idx = np.array([[[0, 0], [1, 2]], [[2, 2], [0, 1]], [[1, 1], [0, 2]]], np.float64)  # (3, 2, 2)
+    got = cr.mean_fit_distance(idx, outputs, spline, scale)
+    assert got.shape == (3, 2)
+    np.testing.assert_allclose(got, [[0.0, 1.0], [1.5, 0.25], [0.5, 0.75]])
+
+
+def test_flat_share_and_output_share_on_uneven_arcs_and_flat_outputs():
+    arc = np.array([0.5, 1.0, 1.5, 2.5])       # not normalized: shares are of the total length 2
+    energy = np.array([5.0, 1.5, 1.0, 1.2])    # within 0.5 x 1.2 of the end from arc 1.0 on
+    assert cr.flat_share(energy, arc, 0.5) == pytest.approx(1.5 / 2.0)
+    # measured against the far end's energy (1.0), not its neighbour's (2.0)
+    assert cr.flat_share(np.array([1.2, 1.2, 2.0, 1.0]), arc, 0.5) == pytest.approx(0.5 / 2.0)
+    tie = np.array([5.0, 1.5, 1.5, 1.0])       # |1.5 - 1| is the band exactly: still flat
+    assert cr.flat_share(tie, arc, 0.5) == pytest.approx(0.75)
+    assert np.isnan(cr.output_change_share(np.ones((4, 3)), arc, 1.0))  # the output never changes
+
+
+def test_stabilise_step_of_a_flat_curve_and_at_the_tolerance():
+    steps = np.array([10, 20, 40, 80])
+    trace = np.array([[3.0, 3.0, 3.0, 3.0],     # never off: settled from the first step
+                      [2.5, 2.0, 2.0, 2.0],     # 2.5 is off by 0.25 x 2 exactly: not "off"
+                      [9.0, 2.0, 2.0, 2.0]])    # settled from step 20
+    assert cr.stabilise_step(trace, steps, 0.25).tolist() == [10, 10, 20]
+    assert cr.stabilise_step(trace, steps, 0.2).tolist() == [10, 20, 20]
+    assert cr.stabilise_step(trace[:1], steps, 0.2).tolist() == [10]
+
+
+def test_straight_energy_is_the_loss_at_evenly_spaced_points():
+    from nnlandscape.network import mse_np
+
+    _, pf, _ = _small_example()
+    x, y = pf["x_train"], pf["y_train"]
+    a = pf["params_sym"]
+    b = a + np.random.default_rng(2).normal(0, 0.3, a.size)
+    line = cr.straight_energy(a, b, x, y, 5, 5, 5)
+    assert line.shape == (5,)
+    for i, t in enumerate([0.0, 0.25, 0.5, 0.75, 1.0]):
+        assert line[i] == pytest.approx(float(mse_np(a + t * (b - a), x, y, 5, 5)), rel=1e-12)
+
+
+def test_binary_and_median_rows_are_judged_as_such():
+    pf = {"params_sym": np.array([3.0, 4.0])}
+    geometry = {"dots": np.array([0.5, -0.1, 0.2, 0.3] * 10)}
+    r = _results(pf=pf, geometry=geometry, basin={"adadelta": {"loss": np.full(30, 1.0)}},
+                 settings={"global_threshold": 1e-6})
+    for key, ev in (("dot_positive", cr._dots(r, {})), ("adadelta_never", cr._adadelta_basin(r, {}))):
+        c = cr.judge_row(key, ev, RULES[key], resamples=50)
+        assert c.interval == "exact" and c.n == (40 if key == "dot_positive" else 30), key
+    # the distinct row at the same-minimum distance itself: not closer
+    limit = 1e-3 * 5.0
+    r2 = _results(pf=pf, geometry={"gd_pair_distance": np.array([limit]),
+                                   "adadelta_pair_distance": np.array([limit * 0.99])})
+    assert cr._distinct(r2, {"same_minimum_relative": 1e-3}).samples[0].tolist() == [False, True]
+    # a relative eigenvalue of exactly -small is not "clearly negative"
+    settled = {"gd": {"kind": np.array([0])}, "adadelta": {"kind": np.array([0])}}
+    hess = {"small": 0.01, "relu_eig_gd": np.array([[-0.01, 0.5, 1.0]]),
+            "relu_eig_adadelta": np.array([[-0.02, 0.5, 1.0]])}
+    assert cr._settled_negative(_results(hessian=hess, settled=settled), {}).samples[0].tolist() == [
+        False, True]
+
+
+def test_path_rows_take_medians_and_the_twist_is_a_difference():
+    _, pf, _ = _small_example()
+    base = pf["params_sym"]
+    e1, e2 = np.eye(base.size)[0] * 0.05, np.eye(base.size)[1] * 0.05
+    energy = [0.0, 0.001, 0.05, 0.95, 1.0, 1.0, 1.0]
+    # 90 degree turns everywhere: descent 90, plateau 90, twist 0
+    zigzag = [base]
+    for i in range(6):
+        zigzag.append(zigzag[-1] + (e1 if i % 2 == 0 else e2))
+    settings = {"drop_fraction": 0.1, "plateau_fraction": 0.9, "neb_images": 5}
+    paths = [_path(zigzag, energy), _path(zigzag, [0.0, 0.01, 0.02, 0.03, 0.5, 0.9, 1.0]),
+             _path(zigzag, energy)]
+    r = _results(pf=pf, paths=paths, settings=settings)
+    twist = cr._neb_twist(r, {})
+    assert twist.samples[0].tolist() == pytest.approx([0.0, 0.0, 0.0]) and _value(twist) == 0.0
+    drop = cr._neb_drop(r, {})
+    assert drop.samples[0].tolist() == pytest.approx([2 / 6, 3 / 6, 2 / 6])
+    assert _value(drop) == pytest.approx(2 / 6)
+    assert _value(cr._neb_flat(r, {})) == pytest.approx(3 / 6)
+    assert _value(cr._neb_outputs(r, {})) > 0
+    assert _value(cr._sawtooth("gd")(_results(pf=pf, spline=np.zeros_like(pf["x_train"]),
+                                              minima={"gd": _flags([0.0, 0.0]) | {"params": np.stack(
+                                                  [base, base])}}), {})) == pytest.approx(1.0)
+
+
+def test_larger_saddles_are_seeded_and_use_the_embed_step():
+    _, pf, _ = _small_example()
+    g = np.random.default_rng(5)
+    p = pf["params"]
+    noisy = p + g.normal(0, 0.3, (2, p.size))
+    settled = {o: {"params": np.stack([p, noisy[0], noisy[1]]), "kind": np.array([0, 1, 1])}
+               for o in cr.OPTIMIZERS}
+    r = _results(pf=pf, minima={}, settled=settled, larger={(6, 5): {}})
+    c = {"seed": 3, "embed_count": 1, "embed_draws": 4, "embed_step": 1e-2, "embed_min_drop": 1e-9}
+    runs = [cr._larger_saddles(r, c).samples[0].tolist() for _ in range(8)]
+    assert all(run == runs[0] for run in runs)  # the same seed picks the same minima
+    # a step so small that the loss cannot drop by the minimum: no descent found anywhere
+    tiny = cr._larger_saddles(r, dict(c, embed_count=3, embed_step=1e-9)).samples[0]
+    assert tiny.tolist() == [False] * 6
+    assert cr._larger_saddles(r, dict(c, embed_count=3)).samples[0].tolist() == [False, True, True] * 2
+
+
+def test_evaluate_passes_config_seed_and_wording_to_each_row():
+    g = np.random.default_rng(12)
+    many = {o: _flags(g.uniform(0.1, 0.3, 40)) for o in cr.OPTIMIZERS}
+    pf = {"params_sym": np.array([3.0, 4.0])}
+    geometry = {"gd_pair_distance": np.array([1e-4, 1.0]), "adadelta_pair_distance": np.array([2.0])}
+    r = _results(minima=many, pf=pf, geometry=geometry, settings={"global_threshold": 1e-6})
+    cfg = dict(CONFIG["claims"], resamples=300, max_units=25)
+    claims = {c.key: c for c in cr.evaluate(r, cfg, only=["optimizer", "adadelta_lower", "distinct"])}
+    lower = claims["adadelta_lower"]
+    assert lower.claim == "Adadelta reaches lower losses than GD"
+    assert lower.statistic == "median loss, Adadelta minus GD" and lower.units == "fits"
+    i = cr.row_keys().index("adadelta_lower")
+    want = bootstrap_interval((many["adadelta"]["loss"], many["gd"]["loss"]), cr.median_difference,
+                              seed=cfg["seed"] + i, resamples=300, confidence=cfg["confidence"],
+                              min_units=cfg["min_units"], max_units=25)
+    assert (lower.value, lower.ci_low, lower.ci_high) == want
+    assert want != bootstrap_interval((many["adadelta"]["loss"], many["gd"]["loss"]),
+                                      cr.median_difference, seed=cfg["seed"] + i, resamples=300)
+    assert claims["distinct"].n == 3 and claims["distinct"].value == pytest.approx(1 / 3)
+    bad = dict(cfg, rows=dict(cfg["rows"], optimizer={"threshold": 0.1, "holds_if": "<"}))
+    with pytest.raises(ValueError, match=r"claims.rows.optimizer: missing \['why'\]"):
+        cr.evaluate(r, bad, only=["optimizer"])
+
+
+def test_judge_row_defaults_and_budget_settled_points():
+    x = np.random.default_rng(0).normal(0, 1, 60)
+    c = cr.judge_row("neb_drop", Evidence((x,), cr.median), RULES["neb_drop"])
+    assert c.statistic.startswith("median arc length below which")
+    assert (c.ci_low, c.ci_high) == bootstrap_interval((x,), cr.median, seed=0, resamples=999)[1:]
+    # verdicts by budget read each budget's settled points
+    minima = {o: _flags([0.1, 0.2]) for o in cr.OPTIMIZERS}
+    results = _results(minima=minima, settings={"global_threshold": 1e-6, "smooth_band": 0.1})
+    settled = {10: {o: {"kind": np.array([3, 3, 3])} for o in cr.OPTIMIZERS},
+               20: {o: {"kind": np.array([0, 1])} for o in cr.OPTIMIZERS}}
+    by = cr.verdicts_by_budget(results, {10: minima, 20: minima}, dict(CONFIG["claims"], resamples=50),
+                               keys=("certified_minima",), settled=settled)
+    assert (by[10][0].n, by[10][0].value) == (6, 0.0) and (by[20][0].n, by[20][0].value) == (4, 1.0)
+
+
+def test_budget_minima_and_a_one_budget_table():
+    _, pf, _ = _small_example()
+    run = {"params": np.zeros((2, pf["params"].size), np.int64), "loss": [3, 1], "diverged": [0, 1]}
+    m = cr.budget_minima(run, pf["x_train"], 5, 5, 1e-6)
+    assert m["params"].dtype == np.float64 and m["loss"].tolist() == [3.0, 1.0]
+    assert m["dead"].tolist() == [True, True] and m["diverged"].tolist() == [False, True]
+    c = Claim("k", "c", "s", "u", 0.5, 0.4, 0.6, 5, Rule(1.0, "<", "t"), "bootstrap")
+    assert "k & \\ding{51} \\\\" in cr.budget_table_tex({7: [c]})
