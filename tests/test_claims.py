@@ -735,7 +735,7 @@ def test_larger_rows_pick_the_first_other_size():
     ev = cr._larger_better(r, {})
     assert [s.tolist() for s in ev.samples] == [[0.1, 0.2, 0.3], [0.2, 0.4]]
     assert _value(ev) == pytest.approx(0.2 / 0.3)
-    with pytest.raises(ValueError, match="no network larger"):
+    with pytest.raises(ValueError, match="^larger.sizes lists no network larger than the main one$"):
         cr._larger_better(_results(pf={"n": 5, "k": 5}, minima=main, larger={(5, 5): larger[(5, 5)]}), {})
 
 
