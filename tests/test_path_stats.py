@@ -233,3 +233,50 @@ def test_image_study_change_of_the_last_doubling_and_ties():
     single = image_study_numbers(np.array([[1.0], [2.0]]), [8], 0.1)
     assert single["images_chosen"] == 0 and np.isnan(single["images_change_last"])
     assert single["images_barriers"] == "path 0: 1; path 1: 2"
+
+
+def test_path_arrays_and_saddle_numbers_read_each_path_and_their_defaults():
+    from nnlandscape.path_stats import path_arrays, path_statistics, saddle_numbers
+
+    def path(energy, straight, **extra):
+        return {"energy": np.array(energy), "arc": np.linspace(0, 1, len(energy)), "converged": True,
+                "max_perp_force": extra.pop("force", 0.1), "iterations": 5, "seconds": 1.0,
+                "saddle_verified": True, "straight_energy": np.array(straight), **extra}
+
+    # relaxed barriers 0.2 (over ends 0.2 and 0.5), straight barriers 0.5 and 1.0
+    paths = [path([0.2, 0.9, 0.1, 0.5], [0.2, 1.0, 0.5], force=0.3),
+             path([0.5, 0.7, 0.2, 0.2], [0.5, 1.5, 0.5])]
+    cols = path_arrays(paths, 0.5)
+    assert cols["end_energy"].tolist() == [0.5, 0.5]  # the higher of the two end points
+    assert cols["max_perp_force"].tolist() == [0.3, 0.1]
+    assert cols["drop_arc"].tolist() == pytest.approx([2 / 3, 0.0])
+    assert cols["barrier"].tolist() == pytest.approx([0.4, 0.2])
+    out = saddle_numbers(paths, 0.5)
+    assert out["straight_barrier_ratio_median"] == pytest.approx((0.4 / 0.5 + 0.2 / 1.0) / 2)
+    # files without the optional keys: no kink saddle, no certified end, no ReLU force
+    assert out["kink_saddle"] == 0 and out["ends_certified"] == 0
+    assert np.isnan(out["relu_max_perp_force_median"])
+    # a flat top is not a bump
+    flat_top = {"energy": np.array([0.0, 1.0, 1.0, 0.0]), "midpoint_energy": np.ones(3),
+                "arc": np.linspace(0, 1, 4), "images": np.column_stack([np.arange(4.0), np.zeros(4)])}
+    assert path_statistics(flat_top, 0.5, 0.9)["bumps"] == 0
+
+
+def test_neb_numbers_need_both_saddle_arrays_and_empty_graphs_keep_dtypes(tmp_path):
+    from nnlandscape.io import ResultFileError
+    from nnlandscape.path_stats import load_path, pair_graph
+
+    p = _p([0.0, 0.5, 1.2, 1.0, 1.0], LINE, [1] * 4, converged=True, iterations=1,
+           max_perp_force=0.1, straight_energy=np.array([0.0, 2.0, 1.0]))
+    out = neb_numbers([p], 0.5, 0.9)
+    assert "neb_saddle_verified" not in out and out["neb_barrier_median"] == pytest.approx(0.2)
+    g = pair_graph([])
+    assert g["minima"].dtype == np.int64 and g["pairs"].shape == (0, 2) and g["pairs"].dtype == np.int64
+    files = [{"pair": np.array([0, 1]), "energy": np.array([1.0, 2.0, 0.5]),
+              "straight_energy": np.array([1.0, 3.0, 0.5])}]
+    g = pair_graph(files)
+    for key in ("energy", "barrier", "straight_barrier"):
+        assert g[key].dtype == np.float64, key
+    np.savez(tmp_path / "p.npz", energy=np.zeros(3), arc=np.linspace(0, 1, 3))
+    with pytest.raises(ResultFileError, match="missing array 'images'"):
+        load_path(tmp_path / "p.npz")
