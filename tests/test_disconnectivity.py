@@ -114,3 +114,12 @@ def test_a_graph_without_minima_is_empty():
     leaves, nodes = graph_layout(np.zeros(0), joins)
     assert leaves.shape == (0,) and nodes.shape == (0,)
     assert minimax_saddles(np.zeros(0), np.zeros((0, 0))).shape == (0, 0)
+
+
+def test_joined_trees_are_drawn_before_isolated_minima():
+    e = np.array([0.5, 0.0, 1.0])  # minimum 0 is joined to nothing; 1 and 2 join at 2
+    s = np.full((3, 3), INF)
+    s[1, 2] = s[2, 1] = 2.0
+    leaves, nodes = graph_layout(e, superbasin_joins(e, s))
+    np.testing.assert_array_equal(leaves, [2.0, 0.0, 1.0])
+    np.testing.assert_array_equal(nodes, [0.5])
