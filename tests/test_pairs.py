@@ -75,12 +75,13 @@ def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeyp
                           probe_directions=probe_directions, seed=seed))
         return {"images": np.stack([start, end]), "energy": np.zeros(2)}
 
+    pf = {"n": np.int64(3), "k": np.int64(2), "x_train": np.linspace(-1, 1, 4), "y_train": np.ones(4)}
     monkeypatch.setattr(pairs_mod, "network_path", fake_path)
-    monkeypatch.setattr(pairs_mod, "path_beta", lambda pf, sm: 300.0 if sm == {"betas": [300]} else -1.0)
+    monkeypatch.setattr(pairs_mod, "path_beta",
+                        lambda fit, sm: 300.0 if fit is pf and sm == {"betas": [300]} else -1.0)
     # minima on a line at 0, 1, 1.1, 5, 9; rows 1 and 2 are the nearest pair; row 4 is not certified
     params = np.array([[0.0, 0.0], [1.0, 0.0], [1.1, 0.0], [5.0, 0.0], [9.0, 0.0]])
     minima = {"params_sym": params, "kind": np.array([0, 1, 0, 0, 3])}
-    pf = {"n": np.int64(3), "k": np.int64(2), "x_train": np.linspace(-1, 1, 4), "y_train": np.ones(4)}
     neb = {"images": 12, "spring": 2.0, "saddle_tol": "1e-6", "probe_step": "0.01",
            "probe_directions": "5", "paths": 3}
     pairs = {"neighbours": "1", "random": "2", "seed": "11"}
@@ -162,3 +163,10 @@ def test_choose_pairs_at_its_limits():
     # integer coordinates are measured by their values (no unsigned wrap-around)
     small = np.array([[0], [10], [11]], np.uint8)
     assert choose_pairs(small, np.arange(3), 1, 0, seed=0).tolist() == [[1, 2]]
+
+
+def test_random_pairs_never_repeat():
+    x = np.arange(6.0)[:, None]
+    for seed in range(3):
+        every = choose_pairs(x, np.arange(6), 0, 15, seed=seed)  # all 15 pairs, drawn at random
+        assert len({tuple(p) for p in every.tolist()}) == 15
