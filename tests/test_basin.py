@@ -274,3 +274,40 @@ def test_load_batch_checks_the_arrays(tmp_path):
     np.savez(tmp_path / "e.npz", **(good | {"start_loss": np.ones((2, 1))}))
     with pytest.raises(ResultFileError, match="'start_loss' has 2 dims, expected 1"):
         load_batch(str(tmp_path / "e.npz"))
+
+
+def test_basin_numbers_at_the_bound_and_when_every_trial_fails():
+    g = np.array([3.0, 4.0])
+    trials = {"gd": {"noise_norm": np.array([0.3, 0.1, 0.2]), "loss": np.ones(3),
+                     "dist_to_global": np.ones(3)}}
+    out = basin_numbers(trials, g, 1.0, 5, 1e-6, 1e-4, {"gd_lr": 4e-3, "gd_lr_bound": 4e-3})
+    assert out["basin_gd_lr"] == 4e-3 and out["basin_gd_lr_bound"] == 4e-3
+    assert out["basin_gd_lr_stable"] is False  # at the bound itself GD is not stable
+    assert out["basin_gd_smallest_failed_norm"] == 0.1 and out["basin_gd_largest_returned_norm"] == 0.0
+    assert np.isnan(out["basin_gd_dist_returned_median"]) and out["basin_gd_return_radius"] == 0.0
+
+
+def test_join_batches_keeps_the_first_batchs_settings_and_names_the_gap():
+    import re
+
+    def batch(trials, steps):
+        b = len(trials)
+        return {"noise_norm": np.ones(b), "start_loss": np.ones(b), "loss": np.ones(b),
+                "params": np.zeros((b, 2)), "dist_to_global": np.ones(b),
+                "trial_index": np.array(trials), "diverged": np.zeros(b, bool),
+                "loss_trace": np.ones((b, 3)), "trace_steps": np.array([0, steps // 2, steps]),
+                "steps": np.int64(steps), "r_max": np.float64(steps / 10)}
+
+    joined = join_batches([batch([0, 1], 10), batch([2], 20)])
+    assert joined["trial_index"].tolist() == [0, 1, 2] and joined["params"].shape == (3, 2)
+    assert joined["trace_steps"].tolist() == [0, 5, 10]
+    assert joined["steps"] == 10 and joined["r_max"] == 1.0
+    message = "^" + re.escape("basin batches do not cover trials 0..N-1 in order") + "$"
+    with pytest.raises(ValueError, match=message):
+        join_batches([batch([0], 10), batch([2], 10)])
+
+
+def test_basin_spec_defaults():
+    basin = {"trials": 4, "batch_size": 4, "steps": 3, "r_max_relative": 0.1, "seed": 1}
+    s = BasinSpec.from_config(basin, "gd", {"lr": 1e-3}, 0, global_norm=1.0)
+    assert s.dtype == "float32" and s.trace_points == 100
