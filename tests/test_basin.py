@@ -225,3 +225,89 @@ def test_noise_range_is_a_multiple_of_the_global_minimum_norm():
     assert BasinSpec.from_config(basin, "gd", hyper, 0, global_norm=11.7).r_max == pytest.approx(1.17)
     with pytest.raises(ValueError, match="global_norm"):
         BasinSpec.from_config(basin, "gd", hyper, 0, global_norm=0.0)
+
+
+def test_return_share_by_bin_by_hand():
+    # bins of 0.25 on [0, 1]; a norm on an edge goes to the bin above it, norms at or past r_max
+    # to the last bin
+    noise = np.array([0.0, 0.25, 0.5, 0.99, 1.0, 1.2])
+    back = np.array([True, False, True, True, False, True])
+    edges, count, share = return_share_by_bin(noise, back, 1.0, 4)
+    np.testing.assert_array_equal(edges, [0.0, 0.25, 0.5, 0.75, 1.0])
+    assert count.tolist() == [1, 1, 1, 3]
+    np.testing.assert_allclose(share, [1.0, 0.0, 1.0, 2 / 3])
+    assert return_radius(noise, back, 1.0, 4) == 1.0
+    assert return_radius(noise, back, 1.0, 4, majority=0.7) == 0.75  # 2/3 is no longer enough
+    assert return_radius(noise, back, 1.0, 4, majority=2 / 3) == 1.0
+    _, count, share = return_share_by_bin(np.array([0.1, 0.2]), np.array([True, False]), 1.0, 4)
+    assert count.tolist() == [2, 0, 0, 0] and share[0] == 0.5 and np.isnan(share[1:]).all()
+    assert list(returned([1e-6, 0.0, -np.inf], 1e-6)) == [False, True, False]
+
+
+def test_jitter_of_no_trials_and_of_integer_centres():
+    norms, params = jitter(np.array([1, 2, 3]), [], 0.5, seed=1)
+    assert norms.shape == (0,) and params.shape == (0, 3)
+    norms, params = jitter(np.array([1, 2, 3]), [4, 7], 0.5, seed=1)
+    assert params.dtype == np.float64 and norms.dtype == np.float64
+    np.testing.assert_allclose(np.linalg.norm(params - [1, 2, 3], axis=1), norms)
+    for t, row in zip([4, 7], params, strict=True):
+        r, v = trial_noise(1, t, 3, 0.5)
+        np.testing.assert_array_equal(row, np.array([1.0, 2.0, 3.0]) + v)
+
+
+def test_load_batch_checks_the_arrays(tmp_path):
+    from nnlandscape.basin import load_batch
+    from nnlandscape.io import ResultFileError
+
+    good = {"noise_norm": np.ones(2), "loss": np.array([np.nan, 1.0]), "params": np.zeros((2, 3)),
+            "dist_to_global": np.ones(2), "trial_index": np.arange(2), "diverged": np.zeros(2, bool),
+            "start_loss": np.ones(2)}
+    np.savez(tmp_path / "b.npz", **good)
+    assert load_batch(str(tmp_path / "b.npz"))["params"].shape == (2, 3)  # a NaN loss is allowed
+    np.savez(tmp_path / "c.npz", **(good | {"params": np.full((2, 3), np.inf)}))
+    with pytest.raises(ResultFileError, match="'params' has non-finite values; delete it and rerun "
+                                              "rule 'basin_batch'"):
+        load_batch(str(tmp_path / "c.npz"))
+    np.savez(tmp_path / "d.npz", **(good | {"noise_norm": np.array([np.nan, 1.0])}))
+    with pytest.raises(ResultFileError, match="'noise_norm' has non-finite"):
+        load_batch(str(tmp_path / "d.npz"))
+    np.savez(tmp_path / "e.npz", **(good | {"start_loss": np.ones((2, 1))}))
+    with pytest.raises(ResultFileError, match="'start_loss' has 2 dims, expected 1"):
+        load_batch(str(tmp_path / "e.npz"))
+
+
+def test_basin_numbers_at_the_bound_and_when_every_trial_fails():
+    g = np.array([3.0, 4.0])
+    trials = {"gd": {"noise_norm": np.array([0.3, 0.1, 0.2]), "loss": np.ones(3),
+                     "dist_to_global": np.ones(3)}}
+    out = basin_numbers(trials, g, 1.0, 5, 1e-6, 1e-4, {"gd_lr": 4e-3, "gd_lr_bound": 4e-3})
+    assert out["basin_gd_lr"] == 4e-3 and out["basin_gd_lr_bound"] == 4e-3
+    assert out["basin_gd_lr_stable"] is False  # at the bound itself GD is not stable
+    assert out["basin_gd_smallest_failed_norm"] == 0.1 and out["basin_gd_largest_returned_norm"] == 0.0
+    assert np.isnan(out["basin_gd_dist_returned_median"]) and out["basin_gd_return_radius"] == 0.0
+
+
+def test_join_batches_keeps_the_first_batchs_settings_and_names_the_gap():
+    import re
+
+    def batch(trials, steps):
+        b = len(trials)
+        return {"noise_norm": np.ones(b), "start_loss": np.ones(b), "loss": np.ones(b),
+                "params": np.zeros((b, 2)), "dist_to_global": np.ones(b),
+                "trial_index": np.array(trials), "diverged": np.zeros(b, bool),
+                "loss_trace": np.ones((b, 3)), "trace_steps": np.array([0, steps // 2, steps]),
+                "steps": np.int64(steps), "r_max": np.float64(steps / 10)}
+
+    joined = join_batches([batch([0, 1], 10), batch([2], 20)])
+    assert joined["trial_index"].tolist() == [0, 1, 2] and joined["params"].shape == (3, 2)
+    assert joined["trace_steps"].tolist() == [0, 5, 10]
+    assert joined["steps"] == 10 and joined["r_max"] == 1.0
+    message = "^" + re.escape("basin batches do not cover trials 0..N-1 in order") + "$"
+    with pytest.raises(ValueError, match=message):
+        join_batches([batch([0], 10), batch([2], 10)])
+
+
+def test_basin_spec_defaults():
+    basin = {"trials": 4, "batch_size": 4, "steps": 3, "r_max_relative": 0.1, "seed": 1}
+    s = BasinSpec.from_config(basin, "gd", {"lr": 1e-3}, 0, global_norm=1.0)
+    assert s.dtype == "float32" and s.trace_points == 100

@@ -287,3 +287,90 @@ def test_hessian_spectra_arrays_and_numbers_are_those_of_the_sampled_points(smal
     for key, value in summary.items():
         assert numbers[f"hessian_gd_{key}"] == pytest.approx(value)
     assert numbers["hessian_global_eig_min"] == arrays["eig_global"][0]
+
+
+def _fd_hessian(p, x, y, n, k, h=1e-4):
+    """Central second differences of the ReLU training MSE (exact inside one activation region)."""
+    size = p.size
+    eye = np.eye(size) * h
+    pts = np.stack([p + si * eye[i] + sj * eye[j] for i in range(size) for j in range(size)
+                    for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1))])
+    f = mse_np(pts, x, y, n, k).reshape(size, size, 4)
+    return (f[..., 0] - f[..., 1] - f[..., 2] + f[..., 3]) / (4 * h * h)
+
+
+def _rescaling_tangents(p, n, k, h=1e-6):
+    """Tangents of the node-rescaling orbit at p, by differentiating rescale_nodes numerically."""
+    from nnlandscape.symmetry import rescale_nodes
+
+    out = []
+    for li in range(k):
+        for j in range(n):
+            up, down = np.ones((k, n)), np.ones((k, n))
+            up[li, j], down[li, j] = 1 + h, 1 - h
+            out.append((rescale_nodes(p, n, k, up) - rescale_nodes(p, n, k, down)) / (2 * h))
+    return np.array(out)
+
+
+def test_relu_spectra_are_the_exact_hessians_off_the_rescalings_and_pick_points_in_order(small):
+    from nnlandscape.hessian import relu_spectra
+    from nnlandscape.settle import preactivations
+
+    p, x, y = small
+    rng = np.random.default_rng(11)
+    pts = p + 0.1 * rng.normal(size=(6, len(p)))
+    # every point lies well inside its activation region: second differences of step 1e-4 are exact
+    assert np.abs(preactivations(pts, x, N, K)).min() > 1e-3
+    # kinds (0 smooth, 1 kink minimum, 2 descent, 3 uncertified) and kinks (0: off every kink)
+    settled = {"gd": {"params": pts, "kind": np.array([3, 0, 1, 0, 2, 0]),
+                      "kinks": np.array([0, 0, 0, 2, 0, 0])},
+               "adadelta": {"params": pts[:2], "kind": np.array([0, 3]), "kinks": np.array([1, 1])}}
+    arrays, numbers = relu_spectra(settled, x, y, N, K, count=4, small=1e-3)
+    # certified off-kink points first (1, 2, 5), then the others off kinks (0, 4), at most 4
+    assert arrays["relu_index_gd"].tolist() == [1, 2, 5, 0]
+    assert arrays["relu_certified_gd"].tolist() == [True, True, True, False]
+    dim = n_params(N, K) - N * K
+    assert arrays["relu_eig_gd"].shape == (4, dim) and arrays["relu_eig_adadelta"].shape == (0, dim)
+    for row, i in enumerate(arrays["relu_index_gd"]):
+        hess = _fd_hessian(pts[i], x, y, N, K)
+        flat = _rescaling_tangents(pts[i], N, K)
+        q = np.linalg.svd(flat)[2][N * K:].T  # orthonormal basis of the complement of the tangents
+        want = np.linalg.eigvalsh(q.T @ (0.5 * (hess + hess.T)) @ q)
+        np.testing.assert_allclose(arrays["relu_eig_gd"][row], want, atol=1e-5 * abs(want).max())
+    assert (numbers["hessian_relu_gd_on_kinks"], numbers["hessian_relu_gd_count"],
+            numbers["hessian_relu_gd_certified"]) == (1, 4, 3)
+    assert (numbers["hessian_relu_adadelta_on_kinks"], numbers["hessian_relu_adadelta_count"],
+            numbers["hessian_relu_adadelta_certified"]) == (2, 0, 0)
+    eig = arrays["relu_eig_gd"]
+    assert numbers["hessian_relu_gd_eig_min"] == eig[:, 0].min()
+    assert numbers["hessian_relu_gd_eig_max"] == eig[:, -1].max()
+    assert numbers["hessian_relu_gd_certified_eig_min"] == eig[:3, 0].min()
+    assert numbers["hessian_relu_gd_certified_eig_min_relative"] == pytest.approx(
+        (eig[:3, 0] / eig[:3, -1]).min())
+    assert numbers["hessian_relu_gd_certified_small_fraction"] == pytest.approx(
+        np.mean(np.abs(eig[:3]) < 1e-3 * eig[:3, -1:]))
+    assert np.isnan(numbers["hessian_relu_adadelta_eig_max"])
+    assert np.isnan(numbers["hessian_relu_adadelta_certified_eig_min"])
+    # count caps the certified points too
+    few, _ = relu_spectra(settled, x, y, N, K, count=2, small=1e-3)
+    assert few["relu_index_gd"].tolist() == [1, 2]
+
+
+def test_spectrum_summary_of_one_spectrum_and_of_several_by_hand():
+    one = spectrum_summary(np.array([-0.5, 1e-4, 0.2, 100.0]), 1e-2)
+    assert one == pytest.approx({"eig_min": -0.5, "eig_max": 100.0, "eig_min_relative": -5e-3,
+                                 "eig_min_relative_median": -5e-3, "small_fraction": 0.75,
+                                 "negative_fraction": 0.0})
+    eig = np.array([[-3.0, 0.0, 1.0, 10.0],     # relative -0.3, tiny 1 of 4, negative 1
+                    [-1.5, -0.5, 2.0, 100.0],   # relative -0.015, tiny 1 (-0.5), negative 1
+                    [0.5, 0.6, 0.7, 1.0],       # relative 0.5, none
+                    [-0.01, 0.001, 3.0, 4.0]])  # relative -0.0025, tiny 2, negative 0
+    s = spectrum_summary(eig, 0.01)
+    assert s["eig_min"] == -3.0 and s["eig_max"] == 100.0
+    assert s["eig_min_relative"] == pytest.approx(-0.3)
+    assert s["eig_min_relative_median"] == pytest.approx((-0.015 - 0.0025) / 2)
+    assert s["small_fraction"] == pytest.approx((1 + 1 + 0 + 2) / 16)
+    assert s["negative_fraction"] == pytest.approx((1 + 1) / 16)
+    assert all(type(v) is float for v in s.values())
+    empty = spectrum_summary(np.zeros((0, 3)), 0.01)
+    assert sorted(empty) == sorted(s) and all(np.isnan(v) for v in empty.values())

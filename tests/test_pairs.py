@@ -62,3 +62,113 @@ def test_pair_pool_adds_uncertified_minima_only_when_certified_ones_are_too_few(
     # then the uncertified (kind 3), and those with descent (kind 2) only as the last resort
     assert pair_pool(settled, 4).tolist()[:3] == [0, 2, 5]
     assert sorted(pair_pool(settled, 4).tolist()[3:]) == [1, 3, 4]
+
+
+def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeypatch):
+    import nnlandscape.pairs as pairs_mod
+    from nnlandscape.band import NebConfig
+
+    calls = []
+
+    def fake_path(start, end, x, y, n, k, cfg, beta, saddle_tol, probe_step, probe_directions, seed):
+        calls.append(dict(start=start, end=end, x=x, y=y, n=n, k=k, cfg=cfg, beta=beta,
+                          saddle_tol=saddle_tol, probe_step=probe_step,
+                          probe_directions=probe_directions, seed=seed))
+        return {"images": np.stack([start, end]), "energy": np.zeros(2)}
+
+    pf = {"n": np.int64(3), "k": np.int64(2), "x_train": np.linspace(-1, 1, 4), "y_train": np.ones(4)}
+    monkeypatch.setattr(pairs_mod, "network_path", fake_path)
+    monkeypatch.setattr(pairs_mod, "path_beta",
+                        lambda fit, sm: 300.0 if fit is pf and sm == {"betas": [300]} else -1.0)
+    # minima on a line at 0, 1, 1.1, 5, 9; rows 1 and 2 are the nearest pair; row 4 is not certified
+    params = np.array([[0.0, 0.0], [1.0, 0.0], [1.1, 0.0], [5.0, 0.0], [9.0, 0.0]])
+    minima = {"params_sym": params, "kind": np.array([0, 1, 0, 0, 3])}
+    neb = {"images": 12, "spring": 2.0, "saddle_tol": "1e-6", "probe_step": "0.01",
+           "probe_directions": "5", "paths": 3}
+    pairs = {"neighbours": "1", "random": "2", "seed": "11"}
+    out = pairs_mod.pair_path(pf, minima, 0, neb, pairs, {"betas": [300]})
+    call = calls[-1]
+    assert out["pair"].tolist() == [1, 2] and out["pair"].dtype == np.int64
+    assert out["end_kind"].tolist() == [1, 0] and out["end_kind"].dtype == np.int64
+    assert call["start"].tolist() == [1.0, 0.0] and call["end"].tolist() == [1.1, 0.0]
+    assert (call["n"], call["k"]) == (3, 2) and type(call["n"]) is int and type(call["k"]) is int
+    assert call["x"] is pf["x_train"] and call["y"] is pf["y_train"]
+    assert call["cfg"] == NebConfig.from_config(neb) and call["beta"] == 300.0
+    assert (call["saddle_tol"], call["probe_step"], call["probe_directions"]) == (1e-6, 0.01, 5)
+    assert type(call["probe_directions"]) is int and type(call["saddle_tol"]) is float
+    assert call["seed"] == 11 and np.array_equal(out["images"], params[[1, 2]])
+    # the pair index picks the pair of choose_pairs on the certified rows and offsets the seed
+    want = choose_pairs(params, np.array([0, 1, 2, 3]), 1, 2, 11)
+    for index in (1, 2):
+        out = pairs_mod.pair_path(pf, minima, index, neb, pairs, {"betas": [300]})
+        assert out["pair"].tolist() == want[index].tolist() and calls[-1]["seed"] == 11 + index
+    for index in (-1, 3):
+        with pytest.raises(ValueError, match=f"pair {index} requested, config pairs gives 3 pairs"):
+            pairs_mod.pair_path(pf, minima, index, neb, pairs, {"betas": [300]})
+    # a fits file has no kinds: end kinds are -1; 5 pairs asked of 4 certified rows (6 pairs) are
+    # drawn from those; 7 pairs take the uncertified row too
+    fits = {"params_sym": params, "dead": np.array([0, 0, 0, 0, 1], bool), "diverged": np.zeros(5, bool)}
+    assert pairs_mod.pair_path(pf, fits, 0, neb, pairs, {"betas": [300]})["end_kind"].tolist() == [-1, -1]
+    many = {"neighbours": 1, "random": 6, "seed": 11}
+    used = {int(v) for i in range(7)
+            for v in pairs_mod.pair_path(pf, minima, i, neb, many, {"betas": [300]})["pair"]}
+    assert used == {0, 1, 2, 3, 4}
+
+
+def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tree():
+    def path(a, b, top, ea, eb, straight_top):
+        return {"pair": np.array([a, b]), "energy": np.array([ea, 0.5 * (ea + top), top, eb]),
+                "straight_energy": np.array([ea, straight_top, eb]), "converged": np.bool_(top < 5)}
+
+    files = [path(10, 11, 3.0, 1.0, 2.0, 4.0), path(11, 12, 5.0, 2.0, 0.5, 2.0),
+             path(10, 11, 2.5, 1.0, 2.0, 3.0), path(10, 12, 9.0, 1.0, 0.5, 9.0)]
+    g = pair_graph(files)
+    assert g["minima"].tolist() == [10, 11, 12] and g["minima"].dtype == np.int64
+    assert g["energy"].tolist() == [1.0, 2.0, 0.5]
+    inf = np.inf
+    np.testing.assert_array_equal(g["saddle"], [[inf, 2.5, 9.0], [2.5, inf, 5.0], [9.0, 5.0, inf]])
+    assert g["pairs"].tolist() == [[10, 11], [11, 12], [10, 11], [10, 12]]
+    np.testing.assert_array_equal(g["barrier"], [1.0, 3.0, 0.5, 8.0])
+    np.testing.assert_array_equal(g["straight_barrier"], [2.0, 0.0, 1.0, 8.0])
+    assert g["converged"].tolist() == [True, False, True, False]
+    np.testing.assert_array_equal(g["tree"], [[0, 1, 2.5], [1, 2, 5.0]])
+    # 10 and 11 join at 2.5 (node 3), then node 3 and 12 at 5
+    assert g["join_left"].tolist() == [0, 3] and g["join_right"].tolist() == [1, 2]
+    np.testing.assert_array_equal(g["join_level"], [2.5, 5.0])
+    np.testing.assert_array_equal(g["leaf_x"], [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(g["node_x"], [0.5, 1.25])
+    n = pair_numbers(g, "p")
+    assert n == pytest.approx({"p_pairs": 4, "p_converged": 2, "p_minima": 3, "p_barrier_median": 2.0,
+                               "p_straight_barrier_median": 1.5,
+                               "p_barrier_over_loss": 2.0 / (3.5 / 3),
+                               "p_straight_ratio_median": 0.5,  # 1/2, 0.5/1, 8/8; the flat one is out
+                               "p_joins": 2})
+    assert all(type(n[k]) is int for k in ("p_pairs", "p_converged", "p_minima", "p_joins"))
+    flat = pair_numbers(dict(g, straight_barrier=np.zeros(4)), "p")
+    assert np.isnan(flat["p_straight_ratio_median"])
+
+
+def test_choose_pairs_at_its_limits():
+    x = np.array([[0.0], [1.0], [1.1], [5.0]])
+    # two usable minima give their one pair; one gives none
+    assert choose_pairs(x, np.array([0, 3]), 1, 0, seed=0).tolist() == [[0, 3]]
+    with pytest.raises(ValueError, match="pairs need at least 2 usable minima, got 1"):
+        choose_pairs(x, np.array([2]), 1, 0, seed=0)
+    # every pair of 4 minima: 2 nearest-neighbour pairs, then the other 4 drawn without repeats
+    everything = choose_pairs(x, np.arange(4), 2, 4, seed=3)
+    assert sorted(map(tuple, everything.tolist())) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    with pytest.raises(ValueError, match="7 pairs requested but 4 usable minima give only 6"):
+        choose_pairs(x, np.arange(4), 2, 5, seed=3)
+    # no pairs asked: an empty (0, 2) array of row indices
+    none = choose_pairs(x, np.arange(4), 0, 0, seed=3)
+    assert none.shape == (0, 2) and none.dtype == np.int64
+    # integer coordinates are measured by their values (no unsigned wrap-around)
+    small = np.array([[0], [10], [11]], np.uint8)
+    assert choose_pairs(small, np.arange(3), 1, 0, seed=0).tolist() == [[1, 2]]
+
+
+def test_random_pairs_never_repeat():
+    x = np.arange(6.0)[:, None]
+    for seed in range(3):
+        every = choose_pairs(x, np.arange(6), 0, 15, seed=seed)  # all 15 pairs, drawn at random
+        assert len({tuple(p) for p in every.tolist()}) == 15

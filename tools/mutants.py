@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "mutants"
 KILLED = {1: "killed", 3: "killed", 24: "timeout", -24: "timeout", 36: "timeout", 152: "timeout",
           255: "timeout", 37: "killed"}
+ALSO_COPY = ("config.yaml",)  # read by tests/test_claims.py (the claims' thresholds)
 
 
 def load_table(path: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -47,9 +48,12 @@ def prepare(module: str, tests: list[str]) -> Path:
     work.mkdir(parents=True)
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for extra in ALSO_COPY:  # files outside src/ and tests/ that some tests read
+        shutil.copy2(ROOT / extra, work / extra)
     config = (ROOT / "pyproject.toml").read_text()
     config += "\n[tool.mutmut]\n" + "\n".join([
         'source_paths = ["src"]',
+        f"also_copy = {json.dumps(list(ALSO_COPY))}",
         f'only_mutate = ["src/nnlandscape/{module}.py"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]',
@@ -69,15 +73,17 @@ def outcome(code: int | None) -> str:
     return "no tests" if code in (5, 33) else "survived"
 
 
-def run_module(module: str, tests: list[str], children: int, equivalent: dict[str, str]) -> dict:
-    """Mutate one module, run its tests against every mutant, return its counts and survivors."""
+def run_module(module: str, tests: list[str], children: int, equivalent: dict[str, str],
+               only: list[str] | None = None) -> dict:
+    """Mutate one module, run its tests against every mutant (or those matching the mutmut name
+    patterns ``only``: a partial run, scored over the mutants it checked), return counts and survivors."""
     work = prepare(module, tests)
     env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
     mutmut = str(Path(sys.executable).parent / "mutmut")
     t0, cpu0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(work / "mutmut.log", "w") as log:
-        proc = subprocess.run([mutmut, "run", "--max-children", str(children)], cwd=work, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, check=False)
+        proc = subprocess.run([mutmut, "run", "--max-children", str(children), *(only or [])], cwd=work,
+                              env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
     wall = time.monotonic() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
@@ -87,6 +93,8 @@ def run_module(module: str, tests: list[str], children: int, equivalent: dict[st
         raise SystemExit(f"mutmut failed on {module} (exit {proc.returncode}), {work}/mutmut.log:\n{tail}")
     codes = json.loads(meta.read_text())["exit_code_by_key"]
     status = {name: outcome(code) for name, code in codes.items()}
+    if only:  # a partial run: only the mutants it checked count
+        status = {name: s for name, s in status.items() if s != "not checked"}
     equiv = sorted(n for n in status if n in equivalent and status[n] != "killed")
     survivors = sorted(n for n, s in status.items() if s != "killed" and n not in equivalent)
     killed = sum(s == "killed" for s in status.values())
@@ -95,20 +103,26 @@ def run_module(module: str, tests: list[str], children: int, equivalent: dict[st
             "equivalent": equiv, "survived": survivors,
             "not_checked": sum(s == "not checked" for s in status.values()),
             "score": killed / counted if counted else float("nan"), "wall_s": round(wall, 1),
-            "cpu_s": round(cpu, 1)}
+            "cpu_s": round(cpu, 1), **({"only": only} if only else {})}
 
 
 def report(summary: dict, equivalent: dict[str, str]) -> str:
-    """Markdown table of the recorded runs, scored against the current list of equivalent mutants."""
+    """Markdown table of the recorded runs, scored against the current list of equivalent mutants,
+    then the list of those judged equivalent with their reasons (for the README)."""
     rows = ["| module | mutants | killed | equivalent | survived | score | run (UTC) | wall / CPU |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    listed = []
     for module, res in summary.items():
         left = sorted(set(res["survived"]) | set(res["equivalent"]))
         equiv = [n for n in left if n in equivalent]
+        listed += equiv
         counted = res["mutants"] - len(equiv)
-        rows.append(f"| {module} | {res['mutants']} | {res['killed']} | {len(equiv)} | "
+        name = f"{module} (partial: {' '.join(res['only'])})" if res.get("only") else module
+        rows.append(f"| {name} | {res['mutants']} | {res['killed']} | {len(equiv)} | "
                     f"{len(left) - len(equiv)} | {100 * res['killed'] / counted:.1f} % | {res['date']} | "
                     f"{res['wall_s']:.0f} s / {res.get('cpu_s', float('nan')):.0f} s |")
+    rows += ["", "Surviving mutants judged equivalent:", ""]
+    rows += [f"- `{n.removeprefix('nnlandscape.')}`: {equivalent[n]}" for n in listed]
     return "\n".join(rows)
 
 
@@ -118,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: every one in the table)")
     parser.add_argument("--table", type=Path, default=ROOT / "tools" / "mutants.toml")
     parser.add_argument("--children", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--only", nargs="+", metavar="PATTERN",
+                        help="partial run: only mutants whose mutmut name matches (fnmatch), e.g. "
+                             "'nnlandscape.hessian.x_relu_spectra*'; scored over those")
     parser.add_argument("--report", action="store_true",
                         help="only print the recorded scores (build/mutants/summary.json) as a table")
     args = parser.parse_args(argv)
@@ -131,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     summary_path = BUILD / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     for module in args.modules or list(table):
-        res = run_module(module, table[module], args.children, equivalent)
+        res = run_module(module, table[module], args.children, equivalent, args.only)
         res["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         summary[module] = res
         summary_path.write_text(json.dumps(summary, indent=2) + "\n")
