@@ -374,3 +374,13 @@ def test_spectrum_summary_of_one_spectrum_and_of_several_by_hand():
     assert all(type(v) is float for v in s.values())
     empty = spectrum_summary(np.zeros((0, 3)), 0.01)
     assert sorted(empty) == sorted(s) and all(np.isnan(v) for v in empty.values())
+
+
+def test_tiny_and_negative_shares_are_per_spectrum_and_strict():
+    from nnlandscape.spectra import negative_share, tiny_share
+
+    # ascending spectra; small = 0.25 of each one's largest: thresholds 0.5 and 2.5
+    eig = np.array([[-0.5, 0.0, 1.0, 2.0],  # -0.5 sits exactly on both thresholds: neither tiny nor negative
+                    [-3.0, 0.2, 0.3, 10.0]])
+    np.testing.assert_array_equal(tiny_share(eig, 0.25), [0.25, 0.5])
+    np.testing.assert_array_equal(negative_share(eig, 0.25), [0.0, 0.25])
