@@ -90,3 +90,48 @@ def test_flat_directions_are_set_aside():
     assert index.negative == 1 and index.eigenvalues.size == 2
 
 
+
+
+def test_hessian_index_counts_against_the_largest_magnitude_and_reports_the_tangent_overlap():
+    # a maximum: every eigenvalue negative, the largest magnitude 2 sets the scale
+    index = hessian_index(np.diag([-1.0, -2.0]))
+    assert index.negative == 2 and not index.saddle and index.lowest == -2.0
+    np.testing.assert_array_equal(index.eigenvalues, [-2.0, -1.0])
+    assert np.isnan(index.tangent_overlap)  # no tangent given
+    # -1e-4 against 1: below the default 1e-3 threshold, above a 1e-5 one
+    h = np.diag([-1e-4, 1.0])
+    assert hessian_index(h).negative == 0
+    assert hessian_index(h, rel_tol=1e-5).negative == 1
+    assert hessian_index(np.diag([-1e-3 + 1e-12, 1.0])).negative == 0
+    assert hessian_index(np.diag([-1e-3 - 1e-12, 1.0])).negative == 1
+    # the lowest eigenvector e_1 against a tangent (3, 4) of any length: overlap 3 / 5
+    index = hessian_index(np.diag([-1.0, 2.0]), tangent=np.array([-30.0, 40.0]))
+    assert index.saddle and index.tangent_overlap == pytest.approx(0.6)
+    # a zero Hessian has no negative eigenvalue; a fully flat one has no spectrum at all
+    assert hessian_index(np.zeros((2, 2))).negative == 0
+    empty = hessian_index(np.diag([-1.0, 1.0]), np.eye(2), tangent=np.ones(2))
+    assert empty.eigenvalues.size == 0 and empty.negative == 0 and np.isnan(empty.lowest)
+    assert np.isnan(empty.tangent_overlap)
+
+
+def test_kink_probe_steps_are_h_long_and_avoid_the_flat_directions():
+    def energy(p):  # x^2 - y^2 - z^2: the path runs along y, z is a (falling) flat direction
+        return p[:, 0] ** 2 - p[:, 1] ** 2 - p[:, 2] ** 2
+
+    origin = np.zeros(3)
+    probe = probe_kink(energy, origin, np.array([0.0, 7.0, 0.0]), 0.1, 4, 0, flat=np.array([[0.0, 0.0, 2.0]]))
+    assert probe.h == 0.1
+    np.testing.assert_allclose(probe.along, [-0.01, -0.01])  # tangent normalized, h = 0.1 each way
+    np.testing.assert_allclose(probe.across, np.full(8, 0.01))  # only +-x is left to probe
+    assert probe.saddle
+    # without the flat direction the probe sees the energy fall along z too
+    probe = probe_kink(energy, origin, np.array([0.0, 1.0, 0.0]), 0.1, 16, 0)
+    assert probe.across.size == 32 and not probe.saddle and (probe.across < 0).any()
+    assert np.all(probe.across <= 0.01 + 1e-15)  # unit directions: at most h^2 along x
+    # an energy that does not change across the path is still a saddle (no descent across it)
+    flat_across = probe_kink(lambda p: -p[:, 1] ** 2, np.zeros(2), np.array([0.0, 1.0]), 0.1, 3, 0)
+    assert flat_across.saddle and np.all(flat_across.across == 0)
+    # ... but one that rises only on one side along the path is not
+    one_sided = probe_kink(lambda p: p[:, 0] ** 2 - p[:, 1] ** 3, np.zeros(2), np.array([0.0, 1.0]),
+                           0.1, 3, 0)
+    assert not one_sided.saddle and one_sided.along[0] < 0 < one_sided.along[1]
