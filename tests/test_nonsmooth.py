@@ -165,8 +165,11 @@ def test_levenberg_marquardt_damping_shrinks_by_3_after_a_kept_step_and_grows_by
     np.testing.assert_allclose(res.loss, loss(torch.as_tensor(start)).numpy())
     res = levenberg_marquardt(residuals, loss, start, 1, damping=0.7)
     assert res.iterations.tolist() == [1, 0]  # a damped Gauss-Newton step lowers a convex quadratic
-    np.testing.assert_allclose(res.damping, [0.7 / 3, 0.7 * 4])
+    np.testing.assert_allclose(res.damping, [0.7 / 3, 0.7 * 4], rtol=1e-15)  # in float64
+    assert res.iterations.dtype == np.int64 and res.damping.dtype == np.float64
     assert res.loss[0] < loss(torch.zeros(1, 2, dtype=torch.float64)).item()
+    # refused 40 times from the default 1e-3: 1e-3 * 4^40 is capped at the default damping_max 1e8
+    assert levenberg_marquardt(residuals, loss, start, 40).damping[1] == 1e8
     # the damping stays within [damping_min, damping_max]
     res = levenberg_marquardt(residuals, loss, start, 3, damping=1.0, damping_min=0.5, damping_max=10.0)
     np.testing.assert_allclose(res.damping, [0.5, 10.0])
@@ -174,6 +177,13 @@ def test_levenberg_marquardt_damping_shrinks_by_3_after_a_kept_step_and_grows_by
     res = levenberg_marquardt(residuals, loss, start, 60)
     np.testing.assert_allclose(res.params, [exact, exact], atol=1e-10)
     assert res.iterations[0] > 1 and res.iterations[1] == 0
+    # three problems of two params; a single problem given as a 1-d integer vector
+    res = levenberg_marquardt(residuals, loss, np.vstack([np.zeros(2), exact, np.ones(2)]), 60)
+    np.testing.assert_allclose(res.params, [exact] * 3, atol=1e-10)
+    assert res.iterations.shape == (3,) and res.iterations[1] == 0
+    res = levenberg_marquardt(residuals, loss, [3, -2], 60)
+    assert res.params.shape == (1, 2) and res.iterations.shape == (1,)
+    np.testing.assert_allclose(res.params, [exact], atol=1e-10)
 
 
 def test_levenberg_marquardt_damped_step_solves_the_marquardt_system():
@@ -181,11 +191,11 @@ def test_levenberg_marquardt_damped_step_solves_the_marquardt_system():
     # the 1e-30 / 1e-14 regularizers; with A^T A diagonal the step is known in closed form
     a, b = np.diag([1.0, 3.0]), np.array([2.0, 3.0])
     residuals, loss = linear_residuals(a, b)
-    mu = 0.5
-    res = levenberg_marquardt(residuals, loss, np.zeros((1, 2)), 1, damping=mu)
     diag = np.array([1.0, 9.0])
-    expected = (a.T @ b) / (diag + mu * (diag + 1e-8 * diag.mean()))
-    np.testing.assert_allclose(res.params[0], expected, rtol=1e-12)
+    for mu, kw in [(0.5, {"damping": 0.5}), (1e-3, {})]:  # 1e-3: the default damping
+        res = levenberg_marquardt(residuals, loss, np.zeros((1, 2)), 1, **kw)
+        expected = (a.T @ b) / (diag + mu * (diag + 1e-8 * diag.mean()))
+        np.testing.assert_allclose(res.params[0], expected, rtol=1e-12)
 
 
 def test_levenberg_marquardt_returns_the_lowest_point_of_keep_fn_not_the_last():
@@ -222,6 +232,9 @@ def test_min_norm_element_weights_form_the_point_and_scale_with_the_gradients():
         np.testing.assert_allclose(point, [2.0 * scale, 0.0], atol=1e-10 * scale)
         np.testing.assert_allclose(w, [0.75, 0.25, 0.0], atol=1e-10)
         np.testing.assert_allclose(w @ (scale * g), point, atol=1e-12 * scale)
+    g32 = np.array([[0.1, -0.3], [0.7, 0.9], [0.2, 0.5]], np.float32)  # float32 gradients: float64 work
+    np.testing.assert_allclose(min_norm_element(g32)[0], min_norm_element(g32.astype(np.float64))[0],
+                               rtol=1e-13, atol=1e-15)
     point, w = min_norm_element(np.zeros((3, 2)))  # all gradients zero: 0, weight on the first
     np.testing.assert_array_equal(point, [0.0, 0.0])
     np.testing.assert_array_equal(w, [1.0, 0.0, 0.0])
@@ -265,6 +278,18 @@ def test_gradient_sampling_step_backtracks_to_the_first_armijo_step():
     np.testing.assert_allclose(new, [[0.0, 0.0], [0.05, 0.3], [0.0, 0.0]], atol=1e-12)
     assert moved.tolist() == [True, True, False]
     np.testing.assert_array_equal(pts[0], [1.0, 0.0])  # the caller's array is not changed
+    # |x| + 3|y| from the integer point (1, 1): d = (1, 3), step 1 overshoots (loss 6 > 4), 1/2 gives
+    # (0.5, -0.5): not truncated to integers; a single point may be a 1-d vector
+    def l13(p):
+        return np.abs(p[..., 0]) + 3 * np.abs(p[..., 1])
+
+    def l13_grad(p):
+        return np.sign(p) * np.array([1.0, 3.0])
+
+    for start in (np.array([[1, 1]]), np.array([1.0, 1.0])):
+        new, norm, moved = gradient_sampling_step(l13_grad, l13, start, np.full(1, 1e-3), 3, rng)
+        np.testing.assert_allclose(new, [[0.5, -0.5]], atol=1e-15)
+        assert norm.shape == (1,) and norm[0] == pytest.approx(np.sqrt(10.0)) and moved.tolist() == [True]
 
 
 def test_gradient_sampling_step_armijo_condition_and_its_backtracking_limit():
@@ -278,12 +303,11 @@ def test_gradient_sampling_step_armijo_condition_and_its_backtracking_limit():
     assert not moved[0]
     new, _, moved = gradient_sampling_step(grad, loss, np.ones((1, 1)), np.zeros(1), 2, rng, backtracks=31)
     assert moved[0] and new[0, 0] == pytest.approx(1 - 2 * 1.5 * 2.0**29 * 2.0**-30)
-    grad, loss = quadratic(0.5)  # t = 1 passes iff 1 < (1 - armijo) / 0.5, i.e. armijo < 0.5
-    _, _, moved = gradient_sampling_step(grad, loss, np.ones((1, 1)), np.zeros(1), 2, rng, armijo=0.49,
-                                         backtracks=1)
+    grad, loss = quadratic(0.5)  # t = 1 passes iff 1 < (1 - armijo) / 0.5, i.e. armijo < 0.5, from any x
+    two = np.full((1, 1), 2.0)  # from x = 2 (|d| = 2, not 1)
+    _, _, moved = gradient_sampling_step(grad, loss, two, np.zeros(1), 2, rng, armijo=0.49, backtracks=1)
     assert moved[0]
-    _, _, moved = gradient_sampling_step(grad, loss, np.ones((1, 1)), np.zeros(1), 2, rng, armijo=0.51,
-                                         backtracks=1)
+    _, _, moved = gradient_sampling_step(grad, loss, two, np.zeros(1), 2, rng, armijo=0.51, backtracks=1)
     assert not moved[0]
 
 
@@ -297,6 +321,8 @@ def test_projected_spectrum_with_oblique_and_redundant_flat_directions():
     np.testing.assert_allclose(eig, [4.0, 6.0], atol=1e-12)
     np.testing.assert_allclose(np.abs(vec[:, 0]), [2**-0.5, 2**-0.5, 0.0], atol=1e-12)
     np.testing.assert_allclose(vec.T @ vec, np.eye(2), atol=1e-12)
+    eig, _ = projected_spectrum(h, np.array([[1.0, 1.0, 0.0]], np.float32))  # float32 flat: float64 basis
+    np.testing.assert_allclose(eig, [4.0, 6.0], atol=1e-12)
     eig, _ = projected_spectrum(h, np.zeros((0, 3)))  # nothing set aside: the full spectrum
     np.testing.assert_allclose(eig, [0.0, 4.0, 6.0], atol=1e-12)
     # an asymmetric input is symmetrized first
@@ -369,3 +395,75 @@ def test_classify_on_a_kink_probes_each_pieces_negative_directions_and_random_on
     c = classify(np.zeros(dim), loss, [flat_piece], np.zeros((0, dim)), True, 0.0,
                  Tolerances(radii=(1e-1,)), np.random.default_rng(0))
     assert c.kind == DESCENT_FOUND and loss(c.lower[None])[0] < 0
+
+
+def test_orthonormal_complement_rank_is_relative_to_the_largest_direction():
+    from nnlandscape.nonsmooth import orthonormal_complement
+
+    # two directions 1e-12 apart (relative): one, at a large scale; at a small scale (1e-3) two
+    # directions 1e-9 apart (relative) are still two
+    near = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1e-12]])
+    assert orthonormal_complement(1e3 * near, 3).shape == (3, 2)
+    apart = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1e-9]])
+    q = orthonormal_complement(1e-3 * apart, 3)
+    assert q.shape == (3, 1)
+    np.testing.assert_allclose(np.abs(q[:, 0]), [2**-0.5, 2**-0.5, 0.0], atol=1e-6)
+    np.testing.assert_array_equal(orthonormal_complement(np.zeros((0, 3)), 3), np.eye(3))
+
+
+def test_sampled_stationarity_of_a_single_1d_point():
+    rho = sampled_stationarity(l1_grad, np.array([1.0, 1.0]), 1e-3, 3, np.random.default_rng(0))
+    assert rho.shape == (1,) and rho[0] == pytest.approx(np.sqrt(5.0))
+
+
+def test_descent_probe_normalizes_short_directions_row_by_row():
+    def saddle(p):
+        return p[..., 0] ** 2 - p[..., 1] ** 2
+
+    # a short direction (length 0.02) still probes at distance r
+    found, lower, value = descent_probe(saddle, np.zeros(2), np.array([[0.0, 0.02]]), (0.1,), 0.0)
+    assert found and np.linalg.norm(lower) == pytest.approx(0.1) and value == pytest.approx(-0.01)
+    # one oblique row (3, 4) / 5: the lowest point is 0.1 * (0.6, 0.8) (or its negative)
+    found, lower, value = descent_probe(saddle, np.zeros(2), np.array([[3.0, 4.0]]), (0.1,), 0.0)
+    np.testing.assert_allclose(np.abs(lower), [0.06, 0.08], atol=1e-15)
+    assert value == pytest.approx(0.0036 - 0.0064)
+
+
+def test_classify_measures_curvature_and_descent_relative_to_scale():
+    # x^2/2 ... in 3-d: diag(-1, 2, 4): lowest / largest = -1/4 (the largest is the last eigenvalue)
+    h = np.diag([-1.0, 2.0, 4.0])
+
+    def quad(p):
+        return 0.5 * (p**2 * np.diag(h)).sum(-1)
+
+    c = classify(np.zeros(3), quad, [h], np.zeros((0, 3)), False, 0.0, TOL, np.random.default_rng(0))
+    assert c.kind == DESCENT_FOUND and c.eig_min_relative == pytest.approx(-0.25)
+    # the same saddle 1e-3 times smaller: the same verdict and ratio
+    c = classify(np.zeros(3), lambda p: 1e-3 * quad(p), [1e-3 * h], np.zeros((0, 3)), False, 0.0, TOL,
+                 np.random.default_rng(0))
+    assert c.kind == DESCENT_FOUND and c.eig_min_relative == pytest.approx(-0.25)
+    # flat relative to the largest (1e4): an eigenvalue 1e-6 is flat (below 1e-9 * 1e4)
+    hf = np.diag([1e4, 1e-6, 1.0])
+    c = classify(np.zeros(3), lambda p: 0.5 * (p**2 * np.diag(hf)).sum(-1), [hf], np.zeros((0, 3)), False,
+                 0.0, TOL, np.random.default_rng(0))
+    assert c.kind == SMOOTH_MINIMUM and c.extra_flat == 1
+    # a saddle of a loss near 0 (a near-perfect fit): descent is relative to the loss, 1e-18 of 1e-20
+    def tiny(p):
+        return 1e-20 + 1e-10 * (p[..., 0] ** 2 - p[..., 1] ** 2)
+
+    c = classify(np.zeros(2), tiny, [np.diag([2e-10, -2e-10])], np.zeros((0, 2)), False, 0.0, TOL,
+                 np.random.default_rng(0))
+    assert c.kind == DESCENT_FOUND and tiny(c.lower[None])[0] < 1e-20
+
+
+def test_classify_not_certified_keeps_its_spectrum_and_no_lower_point_without_descent():
+    # the bowl x^2 + 2 y^2 with rho above tolerance, and rho exactly at it ("not below": not certified)
+    for rho in (1e-3, TOL.stationarity):
+        c = classify(np.zeros(2), lambda p: p[..., 0] ** 2 + 2 * p[..., 1] ** 2, [np.diag([2.0, 4.0])],
+                     np.zeros((0, 2)), False, rho, TOL, np.random.default_rng(0))
+        assert (c.kind, c.extra_flat, c.lower) == (NOT_CERTIFIED, 0, None)
+        assert c.eig_min_relative == pytest.approx(0.5)
+    # |x| + y^2 on its kink, rho above tolerance: probed (random directions), nothing lower found
+    c = classify(np.zeros(2), lambda p: np.abs(p[..., 0]) + p[..., 1] ** 2, [np.diag([0.0, 2.0])] * 2,
+                 np.zeros((0, 2)), True, 1.0, TOL, np.random.default_rng(0))
+    assert (c.kind, c.extra_flat, c.lower) == (NOT_CERTIFIED, -1, None)

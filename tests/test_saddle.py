@@ -135,3 +135,46 @@ def test_kink_probe_steps_are_h_long_and_avoid_the_flat_directions():
     one_sided = probe_kink(lambda p: p[:, 0] ** 2 - p[:, 1] ** 3, np.zeros(2), np.array([0.0, 1.0]),
                            0.1, 3, 0)
     assert not one_sided.saddle and one_sided.along[0] < 0 < one_sided.along[1]
+
+
+def test_hessian_index_threshold_is_relative_and_strict():
+    # largest magnitude 10: the threshold is -1e-2; -5e-3 is not clearly negative, -2e-2 is
+    assert hessian_index(np.diag([-5e-3, 10.0])).negative == 0
+    assert hessian_index(np.diag([-2e-2, 10.0])).negative == 1
+    assert hessian_index(np.diag([-1e-3, 1.0])).negative == 0  # "below" the threshold: a tie is not
+
+
+def test_a_float32_hessian_is_analysed_in_float64():
+    # a float32 network's Hessian: eigenvalues 1 +- e of its (float32-rounded) entries to float64 accuracy
+    h32 = np.array([[1.0, 1e-4], [1e-4, 1.0]], dtype=np.float32)
+    e = float(h32[0, 1])
+    index = hessian_index(h32)
+    assert index.eigenvalues.dtype == np.float64
+    np.testing.assert_allclose(index.eigenvalues, [1.0 - e, 1.0 + e], rtol=1e-14)
+
+
+def test_kink_probe_probes_each_direction_both_ways_and_is_seeded():
+    def energy(p):  # falls both ways along y, rises or falls linearly across along x and z
+        return p[:, 0] + 0.5 * p[:, 2] - p[:, 1] ** 2
+
+    probe = probe_kink(energy, np.zeros(3), np.array([0.0, 1.0, 0.0]), 0.1, 5, 3)
+    np.testing.assert_allclose(probe.across[:5], -probe.across[5:], atol=1e-15)  # +u and -u
+    assert np.abs(probe.across).max() > 0.01 and not probe.saddle
+    again = probe_kink(energy, np.zeros(3), np.array([0.0, 1.0, 0.0]), 0.1, 5, 3)
+    np.testing.assert_array_equal(probe.across, again.across)  # the seed fixes the directions
+    other = probe_kink(energy, np.zeros(3), np.array([0.0, 1.0, 0.0]), 0.1, 5, 4)
+    assert not np.array_equal(probe.across, other.across)
+
+
+def test_kink_probe_differences_are_taken_in_float64():
+    # a float32 energy of 1e8 at the point and 1 beside it: in float64 the change is -99999999
+    def energy(p):
+        return np.where(np.abs(p).sum(-1) == 0, 1e8, 1.0).astype(np.float32)
+
+    probe = probe_kink(energy, np.zeros(2), np.array([1.0, 0.0]), 0.1, 1, 0)
+    np.testing.assert_array_equal(probe.along, [-99999999.0, -99999999.0])
+
+
+def test_a_float32_tangent_is_normalized_in_float64():
+    probe = probe_kink(lambda p: p[:, 0], np.zeros(2), np.array([3.0, 4.0], np.float32), 0.1, 1, 0)
+    np.testing.assert_allclose(probe.along, [0.06, -0.06], rtol=1e-14)  # h * 3/5 each way

@@ -177,7 +177,7 @@ def test_settle_config_from_config_takes_its_own_keys_and_makes_radii_a_float_tu
 
 def test_kink_mask_ignores_units_that_are_never_on_and_reads_deeper_layers():
     x = np.array([-1.0, -0.5, 0.0, 0.5])
-    # breakpoint on x = 0, but on at no training point (z = 2x <= 0 on x <= 0): a dead unit, its kink cannot matter
+    # breakpoint on x = 0, but on at no training point (z = 2x <= 0 there): a dead unit, its kink is moot
     assert not kink_mask(np.array([2.0, 0.0, 1.0, 0.0]), x[:3], 1, 1, 1e-9).any()
     # a (1,2) net: layer-1 unit relu(x + 0.5) (on at x = 0, kink at -0.5), layer-2 unit relu(h - 0.5)
     # (kink where h = 0.5, i.e. x = 0), output weight 3
