@@ -268,3 +268,39 @@ def test_descend_shrinks_the_radius_tenfold_at_a_minimum_down_to_eps():
         q, its, radius = descend(p, X5, y, 1, 1, replace(HAND, rounds=rounds), np.random.default_rng(0))
         np.testing.assert_array_equal(q, p)
         assert its.tolist() == [0] and radius[0] == pytest.approx(eps)
+
+
+def test_certify_counts_training_points_on_kinks_not_units_or_layers():
+    # (3,1): units relu(x), relu(2x) (both break at x = 0) and relu(x - 0.5): 3 kinked units in 1 layer,
+    # on 2 training points
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    p = np.array([1.0, 2.0, 1.0, 0.0, 0.0, -0.5, 1.0, 1.0, 1.0, 0.0])
+    c = certify(p, x, np.zeros(5), 3, 1, HAND, np.random.default_rng(0), stationarity=1.0)
+    assert (c.kind, c.kinks) == (NOT_CERTIFIED, 2)
+
+
+def test_settle_arrays_have_their_names_dtypes_and_shapes():
+    p, y = saddle_point()
+    out = settle(p[None], X5, y, 1, 1, HAND)
+    assert set(out) == set(SETTLED_ARRAYS) - {"fit_index"}
+    for name, v in out.items():
+        want = np.int64 if name in ("kinks", "iterations", "kind", "extra_flat") else np.float64
+        assert v.dtype == want, name
+        assert v.shape == ((1, 4) if name in ("params", "params_sym") else (1,)), name
+    empty = settle(np.zeros((0, 4)), X5, y, 1, 1, HAND)
+    assert set(empty) == set(out)
+    for name, v in empty.items():
+        assert v.dtype == out[name].dtype and v.shape == (0, 4)[: out[name].ndim], name
+
+
+def test_a_shard_is_its_slice_of_the_selection_settled_with_its_own_seed(small):
+    p, x, y = small
+    minima = {"params": p.astype(np.float32), "dead": np.array([False, True, False]),
+              "diverged": np.zeros(3, bool)}  # live fits 0 and 2
+    out = settle_shard(minima, x, y, N, K, QUICK, count=2, shard_size=1, index=1)
+    assert out["fit_index"].dtype == np.int64 and out["fit_index"].tolist() == [2]
+    alone = settle(p[2:3].astype(np.float32), x, y, N, K, replace(QUICK, seed=QUICK.seed + 1))
+    for name, v in alone.items():
+        np.testing.assert_array_equal(out[name], v)
+    # only the first count live fits are shared out: with count 1 shard 1 is empty
+    assert len(settle_shard(minima, x, y, N, K, QUICK, count=1, shard_size=1, index=1)["fit_index"]) == 0
