@@ -304,7 +304,7 @@ def test_gradient_sampling_step_armijo_condition_and_its_backtracking_limit():
     new, _, moved = gradient_sampling_step(grad, loss, np.ones((1, 1)), np.zeros(1), 2, rng, backtracks=31)
     assert moved[0] and new[0, 0] == pytest.approx(1 - 2 * 1.5 * 2.0**29 * 2.0**-30)
     grad, loss = quadratic(0.5)  # t = 1 passes iff 1 < (1 - armijo) / 0.5, i.e. armijo < 0.5, from any x
-    two = np.full((1, 1), 2.0)  # from x = 2 (|d| = 2, not 1)
+    two = np.full((1, 1), 3.0)  # from x = 3 (|d| = 3: neither 1 nor 2, where |d|^2 = 2 |d|)
     _, _, moved = gradient_sampling_step(grad, loss, two, np.zeros(1), 2, rng, armijo=0.49, backtracks=1)
     assert moved[0]
     _, _, moved = gradient_sampling_step(grad, loss, two, np.zeros(1), 2, rng, armijo=0.51, backtracks=1)
