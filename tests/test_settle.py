@@ -1,5 +1,7 @@
 """Settling end points onto critical points of the ReLU loss, and their certificates."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -156,3 +158,149 @@ def test_a_shard_past_the_last_live_end_point_is_empty_not_an_error(small):
     out = settle_shard(minima, x, y, N, K, QUICK, count=3, shard_size=1, index=2)
     assert set(out) == set(SETTLED_ARRAYS)
     assert all(len(v) == 0 for v in out.values()) and out["params"].shape == (0, n_params(N, K))
+
+
+# --- hand-made (1,1) networks f(x) = w2 relu(w1 x + b1) + b2 whose certificates are known ------------
+# params [w1, b1, w2, b2]; the data are an exact fit (loss 0: a global minimum), or a stationary
+# point with an exact negative-curvature direction worked out by hand.
+
+X5 = np.array([-0.5, 0.0, 0.25, 0.5, 1.0])
+HAND = SettleConfig(rounds=2, lm_iterations=3, restarts=1, samples=5, probe_directions=8)
+
+
+def test_settle_config_from_config_takes_its_own_keys_and_makes_radii_a_float_tuple():
+    cfg = SettleConfig.from_config({"count": 40, "rounds": 3, "probe_radii": [1, "1e-3"], "seed": 5})
+    assert cfg.rounds == 3 and cfg.seed == 5 and cfg.probe_radii == (1.0, 1e-3)
+    assert isinstance(cfg.probe_radii, tuple) and all(isinstance(r, float) for r in cfg.probe_radii)
+    assert cfg.samples == SettleConfig().samples  # the rest keep their defaults
+
+
+def test_kink_mask_ignores_units_that_are_never_on_and_reads_deeper_layers():
+    x = np.array([-1.0, -0.5, 0.0, 0.5])
+    # breakpoint on x = 0, but on at no training point (z = 2x <= 0 there): a dead unit, its kink is moot
+    assert not kink_mask(np.array([2.0, 0.0, 1.0, 0.0]), x[:3], 1, 1, 1e-9).any()
+    # a (1,2) net: layer-1 unit relu(x + 0.5) (on at x = 0, kink at -0.5), layer-2 unit relu(h - 0.5)
+    # (kink where h = 0.5, i.e. x = 0), output weight 3
+    p = np.array([1.0, 0.5, 1.0, -0.5, 3.0, 0.0])
+    mask = kink_mask(p, x, 1, 2, 1e-9)[0]
+    assert mask.shape == (2, 4, 1)
+    assert mask[0, :, 0].tolist() == [False, True, False, False]
+    assert mask[1, :, 0].tolist() == [False, False, True, False]
+    p[4] = 0.0  # output weight 0: the second layer's unit is cut off; the first still feeds it
+    mask = kink_mask(p, x, 1, 2, 1e-9)[0]
+    assert mask[0, :, 0].tolist() == [False, True, False, False] and not mask[1].any()
+    # the tolerance: a pre-activation of 1e-7 counts with tol 1e-6, not with 1e-8
+    q = np.array([1.0, -1e-7, 1.0, 0.0])
+    assert kink_mask(q, np.array([0.0, 1.0]), 1, 1, 1e-6)[0, 0, 0, 0]
+    assert not kink_mask(q, np.array([0.0, 1.0]), 1, 1, 1e-8).any()
+
+
+def test_piece_hessian_is_the_hessian_of_the_network_with_the_pattern_held():
+    from nnlandscape.settle import piece_hessian
+
+    x, y = X5, np.sin(3 * X5)
+    p = np.array([1.3, -0.1, 0.7, 0.2])  # breakpoint at 0.077: no training point on it
+
+    def masked_loss(on):  # the (1,1) net with relu replaced by the 0/1 pattern ``on`` (N,)
+        m, xt, yt = torch.as_tensor(on, dtype=torch.float64), torch.as_tensor(x), torch.as_tensor(y)
+        return lambda q: (((q[2] * (q[0] * xt + q[1]) * m + q[3]) - yt) ** 2).mean()
+
+    ref = torch.autograd.functional.hessian(masked_loss(x * 1.3 - 0.1 > 0), torch.as_tensor(p)).numpy()
+    np.testing.assert_allclose(piece_hessian(p, x, y, 1, 1), ref, rtol=1e-12, atol=1e-14)
+    on = np.ones(5, bool)  # another piece: the unit on everywhere (a linear model)
+    ref = torch.autograd.functional.hessian(masked_loss(on), torch.as_tensor(p)).numpy()
+    got = piece_hessian(p, x, y, 1, 1, on[None, :, None])
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(got, got.T)
+
+
+def test_certify_an_exact_fit_off_and_on_a_kink():
+    rng = np.random.default_rng(0)
+    # y = relu(x - 0.1): exact fit, no training point on the breakpoint; the one zero eigenvalue of
+    # the Hessian (w2 column = x-column - 0.1 * b1-column on the live points) is the rescaling one
+    y = np.maximum(X5 - 0.1, 0.0)
+    c = certify(np.array([1.0, -0.1, 1.0, 0.0]), X5, y, 1, 1, HAND, rng, stationarity=0.0)
+    assert (c.kind, c.kinks, c.extra_flat, c.lower) == (SMOOTH_MINIMUM, 0, 0, None)
+    assert c.eig_min_relative > 0 and c.stationarity == 0.0
+    # y = relu(x - 0.25): the breakpoint sits on the training point 0.25: a kink minimum
+    y = np.maximum(X5 - 0.25, 0.0)
+    c = certify(np.array([1.0, -0.25, 1.0, 0.0]), X5, y, 1, 1, HAND, rng, stationarity=0.0)
+    assert (c.kind, c.kinks, c.extra_flat, c.lower) == (KINK_MINIMUM, 1, -1, None)
+    assert np.isnan(c.eig_min_relative)
+    # the same points with a stationarity measure above tolerance: not certified, no Hessian
+    c = certify(np.array([1.0, -0.25, 1.0, 0.0]), X5, y, 1, 1, HAND, rng, stationarity=1e-6)
+    assert (c.kind, c.kinks, c.extra_flat, c.lower) == (NOT_CERTIFIED, 1, -1, None)
+    assert np.isnan(c.eig_min_relative) and c.stationarity == 1e-6
+
+
+def saddle_point():
+    """w1 = 0, b1 = 1, w2 = 0, b2 = mean(y) on y = x: zero gradient, smooth (the unit is on
+    everywhere), and d^2 L / d w1 d w2 = 2 mean((b2 - y) x) = -2 var(x) < 0 with d^2 L / d w1^2 = 0:
+    a saddle, descent along (w1, w2) = (1, 1)."""
+    return np.array([0.0, 1.0, 0.0, X5.mean()]), X5.copy()
+
+
+def test_certify_finds_descent_at_a_smooth_saddle_and_settle_goes_below_it():
+    p, y = saddle_point()
+    assert np.abs(relu_gradient(p, X5, y, 1, 1)).max() < 1e-15
+    c = certify(p, X5, y, 1, 1, HAND, np.random.default_rng(0), stationarity=0.0)
+    assert c.kind == DESCENT_FOUND and c.kinks == 0 and c.eig_min_relative < -0.01
+    assert relu_loss(c.lower, X5, y, 1, 1)[0] < relu_loss(p, X5, y, 1, 1)[0]
+    # settling from the saddle: the first descent stalls there (zero gradient), the certificate
+    # steps off, and the second descent goes down to (near) the exact fit y = x, loss 0
+    out = settle(p[None], X5, y, 1, 1, replace(HAND, restarts=2, rounds=5, lm_iterations=10))
+    assert out["loss"][0] < 1e-3 * out["loss_start"][0]
+    assert out["eps"].tolist() == [HAND.eps] and out["kinks"].dtype == np.int64
+    assert out["iterations"][0] > 0
+    one = settle(p[None], X5, y, 1, 1, replace(HAND, restarts=1, rounds=5, lm_iterations=10))
+    # one descent: it stays on the saddle (its own gradient is 0, the min-norm element too), and the
+    # arrays describe that certified point, not the probe's lower one
+    assert one["kind"][0] == DESCENT_FOUND and one["loss"][0] == one["loss_start"][0]
+    np.testing.assert_array_equal(one["params"][0], p)
+
+
+def test_descend_shrinks_the_radius_tenfold_at_a_minimum_down_to_eps():
+    from nnlandscape.settle import descend
+
+    y = np.maximum(X5 - 0.1, 0.0)
+    p = np.array([[1.0, -0.1, 1.0, 0.0]])  # exact fit: nothing can lower the loss
+    for rounds, eps in [(1, 1e-4), (2, 1e-5), (6, 1e-6)]:
+        q, its, radius = descend(p, X5, y, 1, 1, replace(HAND, rounds=rounds), np.random.default_rng(0))
+        np.testing.assert_array_equal(q, p)
+        assert its.tolist() == [0] and radius[0] == pytest.approx(eps)
+
+
+def test_certify_counts_training_points_on_kinks_not_units_or_layers():
+    # (3,1): units relu(x), relu(2x) (both break at x = 0) and relu(x - 0.5): 3 kinked units in 1 layer,
+    # on 2 training points
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    p = np.array([1.0, 2.0, 1.0, 0.0, 0.0, -0.5, 1.0, 1.0, 1.0, 0.0])
+    c = certify(p, x, np.zeros(5), 3, 1, HAND, np.random.default_rng(0), stationarity=1.0)
+    assert (c.kind, c.kinks) == (NOT_CERTIFIED, 2)
+
+
+def test_settle_arrays_have_their_names_dtypes_and_shapes():
+    p, y = saddle_point()
+    out = settle(p[None], X5, y, 1, 1, HAND)
+    assert set(out) == set(SETTLED_ARRAYS) - {"fit_index"}
+    for name, v in out.items():
+        want = np.int64 if name in ("kinks", "iterations", "kind", "extra_flat") else np.float64
+        assert v.dtype == want, name
+        assert v.shape == ((1, 4) if name in ("params", "params_sym") else (1,)), name
+    empty = settle(np.zeros((0, 4)), X5, y, 1, 1, HAND)
+    assert set(empty) == set(out)
+    for name, v in empty.items():
+        assert v.dtype == out[name].dtype and v.shape == (0, 4)[: out[name].ndim], name
+
+
+def test_a_shard_is_its_slice_of_the_selection_settled_with_its_own_seed(small):
+    p, x, y = small
+    minima = {"params": p.astype(np.float32), "dead": np.array([False, True, False]),
+              "diverged": np.zeros(3, bool)}  # live fits 0 and 2
+    out = settle_shard(minima, x, y, N, K, QUICK, count=2, shard_size=1, index=1)
+    assert out["fit_index"].dtype == np.int64 and out["fit_index"].tolist() == [2]
+    alone = settle(p[2:3].astype(np.float32), x, y, N, K, replace(QUICK, seed=QUICK.seed + 1))
+    for name, v in alone.items():
+        np.testing.assert_array_equal(out[name], v)
+    # only the first count live fits are shared out: with count 1 shard 1 is empty
+    assert len(settle_shard(minima, x, y, N, K, QUICK, count=1, shard_size=1, index=1)["fit_index"]) == 0
