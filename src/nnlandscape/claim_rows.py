@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .claims import Claim, Evidence, Rule, judge, share
-
-OPTIMIZERS = ("gd", "adadelta")
-
+from .trainspec import OPTIMIZERS
 
 # --- statistics, vectorized along ``axis`` (the units) -------------------------------------------
 
