@@ -40,8 +40,9 @@ with open(snakemake.output.csv, "w", newline="") as fh:
 Path(snakemake.output.table).write_text(claims_table_tex(claims))
 Path(snakemake.output.macros).write_text(claim_macros(claims))
 # the rows the step-budget sample can compute, at each budget (same fits, longer training)
-runs = dict(zip([(o, s) for o in opts for s in p.budgets], inp.budget_runs, strict=True))
-settled_runs = dict(zip([(o, s) for o in opts for s in p.budgets], inp.budget_settled, strict=True))
+keys = [(o, s) for o in opts for s in p.budgets]  # the order of claims_inputs' expand
+runs = dict(zip(keys, inp.budget_runs, strict=True))
+settled_runs = dict(zip(keys, inp.budget_settled, strict=True))
 n, k = int(pf["n"]), int(pf["k"])
 budgets = {s: {o: budget_minima(load_npz(runs[o, s]), pf["x_train"], n, k, p.dead_std) for o in opts}
            for s in p.budgets}
