@@ -311,3 +311,36 @@ def test_basin_spec_defaults():
     basin = {"trials": 4, "batch_size": 4, "steps": 3, "r_max_relative": 0.1, "seed": 1}
     s = BasinSpec.from_config(basin, "gd", {"lr": 1e-3}, 0, global_norm=1.0)
     assert s.dtype == "float32" and s.trace_points == 100
+
+
+def test_run_batch_trains_with_the_specs_optimizer_steps_dtype_and_trace(pf, caplog):
+    # the batch's final arrays are those of the project's trainer called directly on the batch's
+    # jittered starts with the spec's settings (Adadelta, 12 steps, float64, 4 trace points)
+    import logging
+
+    import torch
+
+    from nnlandscape.train import train
+
+    x, y, g = pf["x_train"], pf["y_train"], pf["params_sym"]
+    ada = OptimizerConfig("adadelta", 1.0)
+    s = BasinSpec(optimizer=ada, index=1, trials=6, batch_size=3, steps=12, r_max=0.4, seed=9,
+                  dtype="float64", trace_points=4)
+    with caplog.at_level(logging.INFO):
+        out = run_batch(s, g, x, y, 5, 5, backend="reference", progress_s=0.0)
+    assert "basin batch 1" in caplog.text
+    norms, p0 = jitter(g, [3, 4, 5], 0.4, 9)
+    want = train(p0, x, y, 5, 5, ada, 12, dtype=torch.float64, trace_points=4, backend="reference")
+    np.testing.assert_array_equal(out["params"], want.params)
+    np.testing.assert_array_equal(out["loss"], want.loss)
+    np.testing.assert_array_equal(out["loss_trace"], want.loss_trace)
+    np.testing.assert_array_equal(out["trace_steps"], want.trace_steps)
+    np.testing.assert_array_equal(out["noise_norm"], norms)
+    assert out["params"].dtype == np.float64 and out["loss_trace"].shape[1] == 4
+    assert int(out["steps"]) == 12 and float(out["r_max"]) == 0.4
+    assert out["trace_steps"][-1] == 12
+    # with a GD spec the same starts give other end points: the optimizer is the spec's
+    gd = run_batch(BasinSpec(optimizer=GD, index=1, trials=6, batch_size=3, steps=12, r_max=0.4,
+                             seed=9, dtype="float64", trace_points=4), g, x, y, 5, 5, backend="reference")
+    assert not np.allclose(gd["params"], out["params"])
+    np.testing.assert_array_equal(gd["noise_norm"], norms)
