@@ -271,3 +271,31 @@ def test_fig15_larger_networks(pf):
     medians = sorted(float(np.asarray(c.get_segments())[0][0, 1]) for c in b.collections
                      if isinstance(c, LineCollection))
     assert medians == pytest.approx(sorted(np.median(w) for w in expected))
+
+
+def test_the_frozen_theme_is_seaborns_and_figure_jobs_do_not_import_seaborn():
+    import subprocess
+    import sys
+
+    import matplotlib as mpl
+    import seaborn as sns
+    from matplotlib.colors import to_rgb
+
+    from nnlandscape.figures import SEABORN_THEME, set_theme
+
+    try:
+        set_theme()
+        ours = dict(mpl.rcParams)
+        mpl.rcdefaults()
+        sns.set_theme(**SEABORN_THEME)
+        theirs = dict(mpl.rcParams)
+    finally:
+        mpl.rcdefaults()
+    differ = sorted(key for key in theirs if ours[key] != theirs[key])
+    assert differ == ["axes.prop_cycle", "image.cmap"]  # colours written as hex; no default cmap
+    assert [to_rgb(c["color"]) for c in ours["axes.prop_cycle"]] == \
+        [to_rgb(c["color"]) for c in theirs["axes.prop_cycle"]]
+    code = ("import sys, nnlandscape.figures.registry, nnlandscape.figures as f; f.set_theme(); "
+            "print(int('seaborn' in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
