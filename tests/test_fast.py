@@ -17,6 +17,7 @@ import torch
 
 from nnlandscape.construction import Example, perfect_fit, training_data
 from nnlandscape.fast import train_fast
+from nnlandscape.reference import train_reference
 from nnlandscape.torch_step import train_torch
 from nnlandscape.train import (
     EarlyStop,
@@ -24,7 +25,6 @@ from nnlandscape.train import (
     fit_seed,
     init_params,
     train,
-    train_reference,
 )
 
 OPTS = {"gd": OptimizerConfig("gd", lr=1e-3), "adadelta": OptimizerConfig("adadelta", lr=1.0)}
@@ -180,7 +180,8 @@ _OTHER_WIDTH = """
 import numpy as np, torch
 from nnlandscape import fast
 from nnlandscape.construction import Example, perfect_fit, training_data
-from nnlandscape.train import OptimizerConfig, fit_seed, init_params, train_reference
+from nnlandscape.reference import train_reference
+from nnlandscape.train import OptimizerConfig, fit_seed, init_params
 x, y, _ = training_data(perfect_fit(Example()), 5, 5, 10)
 p0 = init_params([fit_seed(3, "main", "adadelta", i) for i in range(3)], 5, 5)
 opt = OptimizerConfig("adadelta", lr=1.0)

@@ -8,6 +8,7 @@ import torch
 
 from nnlandscape.network import forward, mse_np, n_params
 from nnlandscape.nonsmooth import DESCENT_FOUND, KINK_MINIMUM, NOT_CERTIFIED, SMOOTH_MINIMUM
+from nnlandscape.reference import train_reference
 from nnlandscape.settle import (
     SettleConfig,
     certify,
@@ -21,7 +22,7 @@ from nnlandscape.settle import (
 )
 from nnlandscape.settled import SETTLED_ARRAYS, join_settled, selection, settle_numbers
 from nnlandscape.symmetry import rescale_nodes, symmetrize
-from nnlandscape.train import OptimizerConfig, train_reference
+from nnlandscape.train import OptimizerConfig
 
 N, K = 3, 2
 QUICK = SettleConfig(rounds=3, lm_iterations=5, restarts=2, samples=n_params(N, K) + 1,

@@ -6,13 +6,13 @@ import torch
 
 from nnlandscape.construction import Example, perfect_fit, training_data
 from nnlandscape.network import layer_shapes
+from nnlandscape.reference import train_reference
 from nnlandscape.train import (
     EarlyStop,
     OptimizerConfig,
     fit_seed,
     init_params,
     trace_steps,
-    train_reference,
 )
 
 OPTS = {"gd": {"lr": 1e-3, "momentum": 0.9}, "adadelta": {"lr": 1.0, "rho": 0.95, "eps": 1e-7}}
@@ -98,3 +98,51 @@ def test_early_stop_saves_steps_on_converged_fits(data):
     res = train_reference(p0, x, y, 5, 5, OptimizerConfig("adadelta", lr=1.0), 600,
                           early_stop=EarlyStop(rtol=0.5, window=100))
     assert np.all(res.steps_run < 600)
+
+
+def run_and_report_torch(code: str) -> str:
+    import subprocess
+    import sys
+
+    prelude = ("import sys, numpy as np; import nnlandscape.train as t; "
+               "t.cuda_driver_present = lambda: False; "
+               "from nnlandscape.construction import Example, perfect_fit, training_data; "
+               "x, y, _ = training_data(perfect_fit(Example()), 5, 5, 10); "
+               "p0 = t.init_params([1, 2], 5, 5); opt = t.OptimizerConfig('gd', lr=1e-3); ")
+    out = subprocess.run([sys.executable, "-c", prelude + code + "; print('torch' in sys.modules)"],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.split()[-1]
+
+
+def test_training_on_the_numba_kernel_without_an_nvidia_driver_never_imports_torch():
+    # device auto, no driver: the CPU and the numba kernel, no PyTorch
+    assert run_and_report_torch("r = t.train(p0, x, y, 5, 5, opt, 5, device='auto', backend='auto')") \
+        == "False"
+    # the reference trainer is PyTorch: the same call with it does import it
+    assert run_and_report_torch("r = t.train(p0, x, y, 5, 5, opt, 5, device='auto', backend='reference')") \
+        == "True"
+
+
+def test_device_type_names_a_bad_device_and_asks_torch_only_when_cuda_may_be_there(monkeypatch):
+    import nnlandscape.train as t
+
+    assert t.device_type("cpu") == "cpu"
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        t.device_type("gpu")
+    monkeypatch.setattr(t, "cuda_driver_present", lambda: False)
+    assert t.device_type("auto") == "cpu"
+    assert t.device_type(torch.device("cpu")) == "cpu"
+    # torch already imported (it is, here): it is asked, and it finds no CUDA on this machine
+    monkeypatch.setattr(t, "cuda_driver_present", lambda: True)
+    assert t.device_type("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_train_gives_the_reference_results_with_a_dtype_given_by_name(data):
+    from nnlandscape.train import train
+
+    x, y = data
+    p0 = init_params([fit_seed(4, "main", "gd", i) for i in range(3)], 5, 5)
+    opt = OptimizerConfig("gd", lr=1e-3, momentum=0.9)
+    by_name = train(p0, x, y, 5, 5, opt, 40, dtype="float64", backend="reference")
+    by_torch = train_reference(p0, x, y, 5, 5, opt, 40, dtype=torch.float64)
+    np.testing.assert_array_equal(by_name.params, by_torch.params)

@@ -85,11 +85,9 @@ def distance_to_global(params: np.ndarray, global_sym: np.ndarray, n: int, k: in
 def _train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, spec: BasinSpec,
            device: str, backend: str, threads: int | None, progress_s: float | None = None):
     """Retrain with the project's batched trainer (the dispatcher picks the backend)."""
-    import torch  # lazy: the join and numbers jobs import this module without training
+    from .train import train  # lazy: the join and numbers jobs import this module without training
 
-    from .train import train
-
-    return train(params0, x, y, n, k, spec.optimizer, spec.steps, dtype=getattr(torch, spec.dtype),
+    return train(params0, x, y, n, k, spec.optimizer, spec.steps, dtype=spec.dtype,
                  device=device, trace_points=spec.trace_points, backend=backend, threads=threads,
                  progress=None if progress_s is None else Progress(len(params0) * spec.steps,
                                                                    interval_s=progress_s,

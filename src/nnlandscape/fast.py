@@ -1,4 +1,4 @@
-"""The fused CPU trainer: a generated numba kernel with the semantics of ``train.train_reference``.
+"""The fused CPU trainer: a generated numba kernel with the semantics of ``reference.train_reference``.
 
 :func:`train_fast` (CPU, numba): the whole run of a fit is one compiled call, no Python per
   step. Each step fuses forward, hand-derived backward, optimizer update, divergence check,

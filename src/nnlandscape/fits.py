@@ -53,9 +53,7 @@ def train_shard(spec: ShardSpec, x: np.ndarray, y: np.ndarray, device: str = "cp
                 progress_s: float | None = None) -> dict[str, np.ndarray]:
     """Train the fits of one shard on (x, y) and return its arrays (RESULTS.md layout); with
     ``progress_s`` a progress line is logged every that many seconds."""
-    import torch  # lazy: joins and numbers import this module without training
-
-    from .train import resolve_device, train
+    from .train import train  # lazy: joins and numbers import this module without training
 
     fits = shard_range(spec.index, spec.count, spec.shard_size)
     seeds = np.array([fit_seed(spec.seed, spec.example, spec.optimizer.name, i) for i in fits],
@@ -64,7 +62,7 @@ def train_shard(spec: ShardSpec, x: np.ndarray, y: np.ndarray, device: str = "cp
     progress = None if progress_s is None else Progress(len(fits) * spec.steps, interval_s=progress_s,
                                                         label=f"shard {spec.index}")
     res = train(p0, x, y, spec.n, spec.k, spec.optimizer, spec.steps,
-                dtype=getattr(torch, spec.dtype), device=resolve_device(device),
+                dtype=spec.dtype, device=device,
                 trace_points=spec.trace_points, early_stop=spec.early_stop, backend=backend,
                 threads=threads, progress=progress)
     return {"params": res.params, "loss": res.loss, "init_seed": seeds, "diverged": res.diverged,

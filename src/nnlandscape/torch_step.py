@@ -1,4 +1,4 @@
-"""Batched torch trainer for GPUs: the step of :func:`nnlandscape.train.train_reference` written by
+"""Batched torch trainer for GPUs: the step of :func:`nnlandscape.reference.train_reference` written by
 hand (manual backward, functional optimizer and freeze logic, no host sync per step) and
 ``torch.compile``d on CUDA; it also runs on CPU, which is how it is tested. Its GPU speed is
 UNMEASURED: no GPU was available.
@@ -104,7 +104,7 @@ def train_torch(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: in
         if progress is not None and progress.due():  # a host sync only when a line is due
             progress.update(step * batch, loss.double().cpu().numpy())
         check = False
-        if early_stop is not None:  # same rule as train.StopMonitor, on device
+        if early_stop is not None:  # same rule as reference.StopMonitor, on device
             best = torch.minimum(best, torch.nan_to_num(loss.double(), nan=float("inf")))
             if step > 0 and step % early_stop.window == 0:
                 done = best > ref * (1.0 - early_stop.rtol)

@@ -1,18 +1,22 @@
-"""Batched full-batch training of B independent networks: GD with momentum and Adadelta.
+"""Which trainer trains a batch of fits, and where: the device (auto, cpu, cuda) and the backend
+(the numba kernel, the hand-written torch step, or the autograd reference of :mod:`.reference`).
 
-This is the reference trainer (plain torch, autograd); it is the oracle for the fast kernels and
-the fallback wherever they are unavailable. Each fit's init is a pure function of
-``(base seed, example, optimizer, fit index)``.
+No PyTorch at import, and none at all where there is no NVIDIA driver and the numba kernel trains:
+such a CPU training job skips ``import torch`` (1.5 s a job). Each fit's init is a pure function of
+``(base seed, example, optimizer, fit index)`` (:mod:`.trainspec`).
 """
 
 from __future__ import annotations
 
+import ctypes.util
+import importlib.util
 import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from .network import forward
 from .progress import Progress
 from .trainspec import (  # noqa: F401 - re-exported: the trainers' shared names
     INITS,
@@ -26,9 +30,34 @@ from .trainspec import (  # noqa: F401 - re-exported: the trainers' shared names
     trace_steps,
 )
 
+if TYPE_CHECKING:
+    import torch
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def cuda_driver_present() -> bool:
+    """Whether an NVIDIA driver is installed, asked without importing PyTorch (whose
+    ``torch.cuda.is_available()`` is False without one): its kernel module or its library."""
+    return Path("/proc/driver/nvidia/version").exists() or ctypes.util.find_library("cuda") is not None
+
+
+def device_type(device: str | torch.device) -> str:
+    """``"cpu"`` or ``"cuda"`` for a config ``device`` (auto|cpu|cuda) or a torch device; imports
+    PyTorch only where CUDA may be present. Errors name the bad value."""
+    if not isinstance(device, str):
+        return device.type
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; allowed: {', '.join(DEVICES)}")
+    if device == "cpu" or (device == "auto" and "torch" not in sys.modules and not cuda_driver_present()):
+        return "cpu"
+    return resolve_device(device).type
+
 
 def resolve_device(device: str) -> torch.device:
     """Map config ``device`` (auto|cpu|cuda) to a torch device; error if cuda is absent."""
+    import torch
+
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
@@ -38,119 +67,18 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-class BatchedOptimizer:
-    """GD with heavy-ball momentum or Adadelta over a (B, P) tensor, torch.optim semantics."""
-
-    def __init__(self, opt: OptimizerConfig, params: torch.Tensor) -> None:
-        self.opt = opt
-        self.state = [torch.zeros_like(params)]
-        if opt.name == "adadelta":
-            self.state.append(torch.zeros_like(params))
-
-    def step(self, params: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        """Return the updated params (the input is not modified)."""
-        o = self.opt
-        if o.name == "gd":
-            (buf,) = self.state
-            buf.mul_(o.momentum).add_(grad)
-            return params - o.lr * buf
-        square_avg, acc_delta = self.state
-        square_avg.mul_(o.rho).addcmul_(grad, grad, value=1 - o.rho)
-        delta = (acc_delta + o.eps).sqrt_().div_((square_avg + o.eps).sqrt_()).mul_(grad)
-        acc_delta.mul_(o.rho).addcmul_(delta, delta, value=1 - o.rho)
-        return params - o.lr * delta
-
-    def select(self, keep: torch.Tensor, old: list[torch.Tensor]) -> None:
-        """Restore the rows where ``keep`` is False from ``old`` state (frozen diverged fits)."""
-        for s, prev in zip(self.state, old, strict=True):
-            s.copy_(torch.where(keep[:, None], s, prev))
-
-
-def train_reference(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
-                    opt: OptimizerConfig, steps: int, *, dtype: torch.dtype = torch.float32,
-                    device: str | torch.device = "cpu", trace_points: int = 100,
-                    early_stop: EarlyStop | None = None, progress: Progress | None = None) -> FitResult:
-    """Train B networks at once from ``params0`` (B, P) on (x, y), full batch, ``steps`` steps.
-
-    A fit whose loss or params become non-finite is flagged ``diverged`` and frozen at its last
-    finite params; the others continue. With ``early_stop`` a fit stops once converged.
-    """
-    dev = torch.device(device)
-    p = torch.as_tensor(params0, dtype=dtype, device=dev).clone()
-    xt = torch.as_tensor(x, dtype=dtype, device=dev)
-    yt = torch.as_tensor(y, dtype=dtype, device=dev)
-    batch = p.shape[0]
-    optim = BatchedOptimizer(opt, p)
-    diverged = torch.zeros(batch, dtype=torch.bool, device=dev)
-    active = torch.ones(batch, dtype=torch.bool, device=dev)
-    steps_run = torch.full((batch,), steps, dtype=torch.int64, device=dev)
-    tsteps = trace_steps(steps, trace_points)
-    trace = torch.full((batch, len(tsteps)), float("nan"), dtype=torch.float64, device=dev)
-    monitor = StopMonitor(early_stop, batch, dev) if early_stop else None
-    ti = 0
-    for step in range(steps + 1):
-        p.requires_grad_(True)
-        loss = ((forward(p, xt, n, k) - yt) ** 2).mean(-1)
-        if ti < len(tsteps) and tsteps[ti] == step:
-            trace[:, ti] = loss.detach().to(torch.float64)
-            ti += 1
-        if step == steps:
-            break
-        if progress is not None and progress.due():  # a host sync only when a line is due
-            progress.update(step * batch, loss.detach().double().cpu().numpy())
-        (grad,) = torch.autograd.grad(loss.sum(), p)
-        p = p.detach()
-        if monitor is not None:
-            stopping = monitor.update(step, loss.detach()) & active
-            steps_run[stopping] = step
-            active &= ~stopping
-        old = [s.clone() for s in optim.state]
-        new = optim.step(p, grad)
-        ok = torch.isfinite(loss.detach()) & torch.isfinite(new).all(-1)
-        newly = ~ok & ~diverged
-        diverged |= newly
-        keep = ok & active & ~diverged
-        p = torch.where(keep[:, None], new, p)
-        optim.select(keep, old)
-        if monitor is not None and not bool(active.any()):
-            trace[:, ti:] = trace[:, ti - 1:ti]
-            break
-    final = p.detach().to("cpu", torch.float64).numpy()
-    loss64 = final_loss(final, x, y, n, k)
-    return FitResult(params=final, loss=loss64, diverged=diverged.cpu().numpy(),
-                     loss_trace=trace.cpu().numpy(), trace_steps=tsteps,
-                     steps_run=steps_run.cpu().numpy())
-
-
-class StopMonitor:
-    """Per-batch convergence monitor of :class:`EarlyStop` on torch tensors."""
-
-    def __init__(self, rule: EarlyStop, batch: int, device: torch.device) -> None:
-        self.rule = rule
-        self.best = torch.full((batch,), float("inf"), dtype=torch.float64, device=device)
-        self.ref = torch.full((batch,), float("inf"), dtype=torch.float64, device=device)
-
-    def update(self, step: int, loss: torch.Tensor) -> torch.Tensor:
-        """Feed this step's losses (B,); return a mask of fits that have converged now."""
-        self.best = torch.minimum(self.best, torch.nan_to_num(loss.double(), nan=float("inf")))
-        if step == 0 or step % self.rule.window:
-            return torch.zeros_like(self.best, dtype=torch.bool)
-        done = self.best > self.ref * (1.0 - self.rule.rtol)
-        self.ref = self.best.clone()
-        return done & (step >= 2 * self.rule.window)
-
-
 BACKENDS = ("auto", "reference", "numba", "torch")
 #: Widest hidden layer for which ``backend="auto"`` picks the numba kernel on CPU.
 NUMBA_MAX_WIDTH = 10
 
 
 def train(params0: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
-          opt: OptimizerConfig, steps: int, *, dtype: torch.dtype = torch.float32,
+          opt: OptimizerConfig, steps: int, *, dtype: str | torch.dtype = "float32",
           device: str | torch.device = "cpu", trace_points: int = 100,
           early_stop: EarlyStop | None = None, backend: str = "auto",
           threads: int | None = None, progress: Progress | None = None) -> FitResult:
-    """Train B fits with the fastest available trainer; all give :func:`train_reference`'s results.
+    """Train B fits with the fastest available trainer; all give the results of
+    :func:`nnlandscape.reference.train_reference`. ``dtype``: a name (float32, float64) or torch dtype.
 
     ``backend``: ``auto`` (CPU: the numba kernel if numba imports and n <= NUMBA_MAX_WIDTH, else the
     reference; CUDA: the
@@ -170,26 +98,28 @@ def _train(params0, x, y, n, k, opt, steps, *, dtype, device, trace_points, earl
     """The dispatch of :func:`train`: resolve the device and backend (logged), then train."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
-    dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
-    common = dict(dtype=dtype, trace_points=trace_points, early_stop=early_stop, progress=progress)
-    if dev.type == "cuda" and backend == "numba":
+    kind = device_type(device)
+    common = dict(trace_points=trace_points, early_stop=early_stop, progress=progress)
+    if kind == "cuda" and backend == "numba":
         raise ValueError("backend 'numba' runs on CPU only; use device 'cpu' or backend 'auto'")
     if backend == "auto":
-        if dev.type == "cuda":
+        if kind == "cuda":
             backend = "torch"
         else:
-            import importlib.util
-
             # the generated kernel is straight-line code per weight: above NUMBA_MAX_WIDTH nodes per
             # layer it compiles slowly and runs slower than batched torch (measured for (20,5))
             fast_ok = n <= NUMBA_MAX_WIDTH and importlib.util.find_spec("numba") is not None
             backend = "numba" if fast_ok else "reference"
     logging.getLogger("nnlandscape.train").info("training %d fits on device %s with backend %s",
-                                                 len(params0), dev.type, backend)
+                                                 len(params0), kind, backend)
     if backend == "numba":
         from .fast import train_fast  # lazy: numba compiles on first use
 
-        return train_fast(params0, x, y, n, k, opt, steps, threads=threads, **common)
+        return train_fast(params0, x, y, n, k, opt, steps, dtype=dtype, threads=threads, **common)
+    import torch
+
+    dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
+    tdtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
     prev = torch.get_num_threads()
     if threads is not None and dev.type == "cpu":
         torch.set_num_threads(max(1, int(threads)))
@@ -197,7 +127,9 @@ def _train(params0, x, y, n, k, opt, steps, *, dtype, device, trace_points, earl
         if backend == "torch":
             from .torch_step import train_torch
 
-            return train_torch(params0, x, y, n, k, opt, steps, device=dev, **common)
-        return train_reference(params0, x, y, n, k, opt, steps, device=dev, **common)
+            return train_torch(params0, x, y, n, k, opt, steps, dtype=tdtype, device=dev, **common)
+        from .reference import train_reference
+
+        return train_reference(params0, x, y, n, k, opt, steps, dtype=tdtype, device=dev, **common)
     finally:
         torch.set_num_threads(prev)

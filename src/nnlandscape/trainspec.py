@@ -105,12 +105,10 @@ def np_dtype(dtype) -> np.dtype:
 
 
 def final_loss(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int) -> np.ndarray:
-    """Float64 training MSE per fit (non-finite params give inf)."""
-    import torch  # lazy: the numba path and non-training jobs need no torch at import
+    """Float64 training MSE per fit (non-finite params give inf), in NumPy: the numba trainer's jobs
+    need no PyTorch."""
+    from .network import mse_np
 
-    from .network import forward
-
-    with torch.no_grad():
-        out = forward(torch.as_tensor(params), torch.as_tensor(np.asarray(x, np.float64)), n, k)
-        loss = ((out - torch.as_tensor(np.asarray(y, np.float64))) ** 2).mean(-1).numpy()
+    with np.errstate(all="ignore"):  # diverged fits: inf and nan params
+        loss = mse_np(np.atleast_2d(params), x, y, n, k)
     return np.where(np.isfinite(loss), loss, np.inf)
