@@ -78,7 +78,6 @@ rule claims:
         drop_fraction=config["neb"]["drop_fraction"],
         plateau_fraction=config["neb"]["plateau_fraction"],
         basin_bins=config["basin"]["bins"],
-        neb_images=config["neb"]["images"],
         dead_std=config["dead_std"],
         budgets=sorted(config["budget"]["steps"]),
         larger_sizes=config["larger"]["sizes"],

@@ -30,7 +30,7 @@ results = Results(
     pairs={o: load_npz(inp[f"pairs_{o}"], PAIR_GRAPH_ARRAYS, rule="pair_graph") for o in opts},
     settings={"global_threshold": p.global_threshold, "smooth_band": p.smooth_band,
               "drop_fraction": p.drop_fraction, "plateau_fraction": p.plateau_fraction,
-              "basin_bins": p.basin_bins, "neb_images": p.neb_images})
+              "basin_bins": p.basin_bins})
 claims = evaluate(results, p.claims)
 rows = [c.row() for c in claims]
 with open(snakemake.output.csv, "w", newline="") as fh:

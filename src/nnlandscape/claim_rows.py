@@ -128,17 +128,6 @@ def output_change_share(outputs: np.ndarray, arc: np.ndarray, cut: float) -> flo
     return float(step[near].sum() / total) if total > 0 else float("nan")
 
 
-def straight_energy(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
-                    images: int) -> np.ndarray:
-    """Training MSE at ``images`` evenly spaced points of the straight segment from start to end: the
-    band NEB starts from, the naive path its result is compared with."""
-    from .network import mse_np
-
-    t = np.linspace(0.0, 1.0, images)[:, None]
-    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
-    return mse_np(start[None] + t * (end - start)[None], x, y, n, k)
-
-
 def mean_fit_distance(index: np.ndarray, outputs: np.ndarray, spline: np.ndarray, scale: float,
                       axis: int = -1) -> np.ndarray | float:
     """RMS distance of the mean of the fits ``index`` (resampled units) to the spline, over ``scale``."""
@@ -315,13 +304,12 @@ def _neb_flat(r: Results, c: Mapping) -> Evidence:
 
 
 def _neb_lowers(r: Results, c: Mapping) -> Evidence:
-    from .path_stats import barrier
+    from .path_stats import barrier, straight_profile
 
     ratio = []
-    for p in r.paths:
-        line = straight_energy(p["images"][0], p["images"][-1], r.pf["x_train"], r.pf["y_train"],
-                               int(r.pf["n"]), int(r.pf["k"]), int(r.settings["neb_images"]))
-        ratio.append(barrier(np.asarray(p["energy"])) / barrier(line) if barrier(line) > 0 else np.nan)
+    for p in r.paths:  # the straight band's energies as the NEB job stored them
+        line = barrier(straight_profile(p)[0])
+        ratio.append(barrier(np.asarray(p["energy"])) / line if line > 0 else np.nan)
     ratio = np.array(ratio)
     return Evidence((ratio[np.isfinite(ratio)],), median)
 
