@@ -384,3 +384,60 @@ def test_tiny_and_negative_shares_are_per_spectrum_and_strict():
                     [-3.0, 0.2, 0.3, 10.0]])
     np.testing.assert_array_equal(tiny_share(eig, 0.25), [0.25, 0.5])
     np.testing.assert_array_equal(negative_share(eig, 0.25), [0.0, 0.25])
+
+
+def test_output_change_and_polish_work_in_float64_whatever_they_are_given(small):
+    p, x, y = small
+    p32, x32 = p.astype(np.float32), x.astype(np.float32)
+    want = output_change(p32.astype(np.float64), x32.astype(np.float64), N, K, 4.0)
+    assert output_change(p32, x32, N, K, 4.0) == want
+    assert output_change(p32, x, N, K, 4.0) == output_change(p32.astype(np.float64), x, N, K, 4.0)
+    kept = polish(p32, x, y, N, K, 4.0, 0)
+    assert kept.dtype == np.float64 and np.array_equal(kept, p32.astype(np.float64))
+
+
+def test_polish_takes_a_step_from_its_first_iteration(small):
+    p, x, y = small
+    one = polish(p, x, y, N, K, 4.0, 1)
+    assert not np.array_equal(one, p)
+    smooth = polish_report(p[None], x, y, N, K, 4.0, 1)
+    assert smooth["move"][0] > 0
+
+
+def test_choose_beta_needs_a_change_strictly_below_the_tolerance(small):
+    p, x, _ = small
+    at = output_change(p, x, N, K, 4.0)
+    # a tolerance equal to beta 4's change: 4 does not qualify, 16 (smaller change) does
+    beta, change = choose_beta(p, x, N, K, [4.0, 16.0], at)
+    assert beta == 16.0 and change == output_change(p, x, N, K, 16.0) < at
+    best = output_change(p, x, N, K, 16.0)
+    with pytest.raises(ValueError, match=rf"best, beta=16.0, changes it by {best:.3g}$"):
+        choose_beta(p, x, N, K, [4.0, 16.0], best / 2)
+
+
+def test_the_gd_step_at_the_bound_itself_is_not_stable(small_fit):
+    p, x, y, n, k = small_fit
+    betas, tol = [10.0, 100.0, 1000.0, 10000.0], 1e-3
+    bound = stability_report(p, x, y, n, k, betas, tol, 0.9, 1e-3)["gd_lr_bound"]
+    assert stability_report(p, x, y, n, k, betas, tol, 0.9, bound)["gd_lr_stable"] is False
+
+
+def test_hessian_spectra_defaults_flags_given_as_integers_and_polish_numbers(small):
+    p, x, y = small
+    pts = p + 0.1 * np.random.default_rng(4).normal(size=(5, len(p)))
+    # dead and diverged as 0/1 integers (as a CSV would give them): rows 1 and 3 are not live
+    minima = {"gd": {"params_sym": pts, "loss": np.arange(5.0), "dead": np.array([0, 1, 0, 0, 0]),
+                     "diverged": np.array([0, 0, 0, 1, 0])}}
+    arrays, numbers = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 3, 0)
+    assert arrays["index_gd"].tolist() == [0, 2, 4]
+    beta, change = choose_beta(p, x, N, K, [1, 4, 16], 10.0)
+    assert float(arrays["output_change"]) == change == numbers["hessian_output_change"]
+    assert numbers["hessian_small"] == 1e-6 == float(arrays["small"])
+    assert numbers["hessian_polish_iterations"] == 0 and numbers["hessian_gd_polish_count"] == 0
+    _, pol = hessian_spectra(p, x, y, N, K, minima, [1, 4, 16], 10.0, 3, 0, polish_count=3,
+                             polish_iterations=20)
+    rep = polish_report(pts[[0, 2, 4]], x, y, N, K, beta, 20)
+    drop = 1 - rep["polished_loss"] / rep["start_loss"]
+    assert pol["hessian_gd_polish_loss_drop_max"] == pytest.approx(drop.max(), rel=1e-12)
+    assert pol["hessian_gd_polish_loss_drop_median"] == pytest.approx(np.median(drop), rel=1e-12)
+    assert pol["hessian_gd_polish_move_median"] == pytest.approx(np.median(rep["move"]), rel=1e-12)
