@@ -441,3 +441,48 @@ def test_hessian_spectra_defaults_flags_given_as_integers_and_polish_numbers(sma
     assert pol["hessian_gd_polish_loss_drop_max"] == pytest.approx(drop.max(), rel=1e-12)
     assert pol["hessian_gd_polish_loss_drop_median"] == pytest.approx(np.median(drop), rel=1e-12)
     assert pol["hessian_gd_polish_move_median"] == pytest.approx(np.median(rep["move"]), rel=1e-12)
+
+
+def test_gradient_and_hessian_of_float32_params_are_taken_in_float64(small):
+    p, x, y = small
+    p32 = p.astype(np.float32)
+    p64 = p32.astype(np.float64)
+    np.testing.assert_array_equal(loss_gradient(p32, x, y, N, K, 4.0), loss_gradient(p64, x, y, N, K, 4.0))
+    np.testing.assert_array_equal(loss_hessian(p32, x, y, N, K, 4.0), loss_hessian(p64, x, y, N, K, 4.0))
+
+
+def test_the_raw_hessian_is_autodiffs_matrix_unchanged(small):
+    from nnlandscape.hessian import softplus
+
+    p, x, y = small
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+
+    def loss(q):
+        return ((forward(q, xt, N, K, softplus(4.0)) - yt) ** 2).mean()
+
+    want = torch.func.hessian(loss)(torch.as_tensor(p)).numpy()
+    raw = loss_hessian(p, x, y, N, K, 4.0, symmetric=False)
+    np.testing.assert_array_equal(raw, want)
+    np.testing.assert_array_equal(loss_hessian(p, x, y, N, K, 4.0), 0.5 * (want + want.T))
+
+
+def test_polish_passes_scipy_only_options_it_knows(small):
+    import warnings
+
+    p, x, y = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy warns about options it does not know
+        polish(p, x, y, N, K, 4.0, 3)
+
+
+def test_polish_keeps_the_start_when_the_optimizer_returns_non_finite_params(small, monkeypatch):
+    from types import SimpleNamespace
+
+    import nnlandscape.hessian as h
+
+    p, x, y = small
+    monkeypatch.setattr(h.scipy.optimize, "minimize",
+                        lambda fun, x0, **kw: SimpleNamespace(x=np.full_like(x0, np.nan)))
+    np.testing.assert_array_equal(polish(p, x, y, N, K, 4.0, 5), p)
+    monkeypatch.setattr(h.scipy.optimize, "minimize", lambda fun, x0, **kw: SimpleNamespace(x=x0 + 1.0))
+    np.testing.assert_array_equal(polish(p, x, y, N, K, 4.0, 5), p + 1.0)
