@@ -486,3 +486,13 @@ def test_polish_keeps_the_start_when_the_optimizer_returns_non_finite_params(sma
     np.testing.assert_array_equal(polish(p, x, y, N, K, 4.0, 5), p)
     monkeypatch.setattr(h.scipy.optimize, "minimize", lambda fun, x0, **kw: SimpleNamespace(x=x0 + 1.0))
     np.testing.assert_array_equal(polish(p, x, y, N, K, 4.0, 5), p + 1.0)
+
+
+def test_softplus_is_the_identity_above_beta_z_of_20_as_torch_has_it():
+    from nnlandscape.hessian import softplus
+
+    beta = 4.0
+    z = torch.tensor([20.5 / beta, 19.5 / beta], dtype=torch.float64)
+    out = softplus(beta)(z)
+    assert float(out[0]) == float(z[0])  # linear branch: no log1p(exp(-20.5)) / beta = 3e-10 added
+    assert float(out[1]) == pytest.approx(float(z[1]) + np.log1p(np.exp(-19.5)) / beta, rel=1e-15)
