@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     for module in args.modules or list(table):
         res = run_module(module, table[module], args.children, equivalent, args.only)
         res["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        # read again before writing: another run (another module) may have written since
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
         summary[module] = res
         summary_path.write_text(json.dumps(summary, indent=2) + "\n")
         print(f"{module:13s} {res['killed']:4d} killed / {res['mutants'] - len(res['equivalent']):4d} "
