@@ -305,3 +305,6 @@ def test_a_shard_is_its_slice_of_the_selection_settled_with_its_own_seed(small):
         np.testing.assert_array_equal(out[name], v)
     # only the first count live fits are shared out: with count 1 shard 1 is empty
     assert len(settle_shard(minima, x, y, N, K, QUICK, count=1, shard_size=1, index=1)["fit_index"]) == 0
+    # the first shard of two stops where the second starts
+    first = settle_shard(minima, x, y, N, K, QUICK, count=2, shard_size=1, index=0)
+    assert first["fit_index"].tolist() == [0]
