@@ -7,6 +7,7 @@ from scipy import stats
 from nnlandscape.basin import (
     BasinSpec,
     basin_numbers,
+    distance_to_global,
     jitter,
     join_batches,
     return_radius,
@@ -328,7 +329,9 @@ def test_run_batch_trains_with_the_specs_optimizer_steps_dtype_and_trace(pf, cap
                   dtype="float64", trace_points=4)
     with caplog.at_level(logging.INFO):
         out = run_batch(s, g, x, y, 5, 5, backend="reference", progress_s=0.0)
-    assert "basin batch 1" in caplog.text
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("basin batch 1:")]
+    assert len(lines) > 2  # progress_s = 0: a line at every step, not only the closing one
+    assert lines[-1].startswith("basin batch 1: 36/36 fit-steps (100%)")  # 3 trials x 12 steps
     norms, p0 = jitter(g, [3, 4, 5], 0.4, 9)
     want = train(p0, x, y, 5, 5, ada, 12, dtype=torch.float64, trace_points=4, backend="reference")
     np.testing.assert_array_equal(out["params"], want.params)
@@ -339,8 +342,29 @@ def test_run_batch_trains_with_the_specs_optimizer_steps_dtype_and_trace(pf, cap
     assert out["params"].dtype == np.float64 and out["loss_trace"].shape[1] == 4
     assert int(out["steps"]) == 12 and float(out["r_max"]) == 0.4
     assert out["trace_steps"][-1] == 12
+    # distances after symmetrizing with the default tolerance and sweeps
+    np.testing.assert_array_equal(out["dist_to_global"], distance_to_global(want.params, g, 5, 5))
+    # and with the ones given: no rescaling sweep (the nodes are only sorted) gives other distances
+    raw = run_batch(s, g, x, y, 5, 5, backend="reference", sym_sweeps=0)
+    np.testing.assert_array_equal(raw["dist_to_global"],
+                                  distance_to_global(want.params, g, 5, 5, sym_sweeps=0))
+    assert not np.allclose(raw["dist_to_global"], out["dist_to_global"])
+    loose = run_batch(s, g, x, y, 5, 5, backend="reference", sym_tol=1e3)
+    np.testing.assert_array_equal(loose["dist_to_global"],
+                                  distance_to_global(want.params, g, 5, 5, sym_tol=1e3))
+    assert not np.allclose(loose["dist_to_global"], out["dist_to_global"])
+    # a float32 spec trains in float32 (other end points than the float64 ones above)
+    s32 = BasinSpec(optimizer=ada, index=1, trials=6, batch_size=3, steps=12, r_max=0.4, seed=9,
+                    dtype="float32", trace_points=4)
+    want32 = train(p0, x, y, 5, 5, ada, 12, dtype=torch.float32, trace_points=4, backend="reference")
+    np.testing.assert_array_equal(run_batch(s32, g, x, y, 5, 5, backend="reference")["params"],
+                                  want32.params)
+    assert not np.array_equal(want32.params, want.params)
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        run_batch(s, g, x, y, 5, 5, backend="reference", device="gpu")
     # with a GD spec the same starts give other end points: the optimizer is the spec's
+    # (with the default backend: the fastest trainer, same results up to round-off)
     gd = run_batch(BasinSpec(optimizer=GD, index=1, trials=6, batch_size=3, steps=12, r_max=0.4,
-                             seed=9, dtype="float64", trace_points=4), g, x, y, 5, 5, backend="reference")
+                             seed=9, dtype="float32", trace_points=4), g, x, y, 5, 5)
     assert not np.allclose(gd["params"], out["params"])
     np.testing.assert_array_equal(gd["noise_norm"], norms)
