@@ -109,9 +109,11 @@ def bfgs_inverse(pairs, gamma, dim):
     return h
 
 
-def test_lbfgs_first_step_is_a_scaled_force_and_later_steps_apply_the_bfgs_inverse():
-    # a quadratic energy E = x'Ax/2 over one "image" of 3 coordinates: the force -Ax is a gradient
-    a = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 2.0]])
+@pytest.mark.parametrize("scale", [1.0, 0.1])
+def test_lbfgs_first_step_is_a_scaled_force_and_later_steps_apply_the_bfgs_inverse(scale):
+    # a quadratic energy E = x'Ax/2 over one "image" of 3 coordinates: the force -Ax is a gradient;
+    # at scale 0.1 every curvature s.y / s.s is below 1 (still positive: every pair is kept)
+    a = scale * np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 2.0]])
     x = torch.tensor([[1.0, -1.0, 0.5]], dtype=F64)
     state = LbfgsState(memory=2)
     xs, pairs = [x.numpy()[0].copy()], []
@@ -149,6 +151,10 @@ def test_lbfgs_trust_radius_halves_and_forgets_when_the_force_grows_and_grows_ba
     assert state.radius == pytest.approx(0.375)
     lbfgs_step(x2, 0.25 * big, state, step=1.0, max_move=0.5)
     assert state.radius == 0.5  # grown by half, but never past max_move
+    # a force of the same size as the last one did not grow: the radius does not shrink
+    state.radius = 0.2
+    lbfgs_step(x2, -0.25 * big, state, step=1.0, max_move=0.5)
+    assert state.radius == pytest.approx(0.3)
 
 
 def test_lbfgs_keeps_only_pairs_of_positive_curvature():
@@ -172,11 +178,11 @@ def test_lbfgs_reset_forgets_pairs_and_the_last_point():
 def test_eps_residual_is_the_shortest_combination_of_nearby_residuals():
     # one image, three iterates: residuals (1, 0) and (-1, 0) near each other, (0, 5) far away
     points = [np.array([[5.0, 0.0]]), np.array([[0.01, 0.0]]), np.array([[0.0, 0.0]])]
-    residuals = [np.array([[0.0, 5.0]]), np.array([[1.0, 0.0]]), np.array([[-1.0, 0.0]])]
+    residuals = [np.array([[0.0, 5.0]]), np.array([[1.0, 0.0]]), np.array([[-2.0, 0.0]])]
     assert eps_residual(points, residuals, radius=0.1)[0] == pytest.approx(0.0, abs=1e-12)
-    # a radius too small to reach the other iterate: only the current residual counts
-    assert eps_residual(points, residuals, radius=0.001)[0] == pytest.approx(1.0)
-    # a radius that takes in all three: (1,0), (-1,0), (0,5) still combine to zero
+    # a radius too small to reach the other iterate: only the current residual (-2, 0) counts
+    assert eps_residual(points, residuals, radius=0.001)[0] == pytest.approx(2.0)
+    # a radius that takes in all three: (1,0), (-2,0), (0,5) still combine to zero
     assert eps_residual(points, residuals, radius=10.0)[0] == pytest.approx(0.0, abs=1e-12)
     # residuals (1, 1) and (1, -1): the shortest combination is (1, 0); the point at
     # exactly the radius counts as near
