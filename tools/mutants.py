@@ -74,10 +74,14 @@ def outcome(code: int | None) -> str:
 
 
 def run_module(module: str, tests: list[str], children: int, equivalent: dict[str, str],
-               only: list[str] | None = None) -> dict:
+               only: list[str] | None = None, resume: bool = False) -> dict:
     """Mutate one module, run its tests against every mutant (or those matching the mutmut name
-    patterns ``only``: a partial run, scored over the mutants it checked), return counts and survivors."""
-    work = prepare(module, tests)
+    patterns ``only``: a partial run, scored over the mutants it checked), return counts and survivors.
+    ``resume``: keep the work directory of an interrupted run, whose checked mutants mutmut skips
+    (the sources and tests are those of that run)."""
+    work = BUILD / module
+    if not (resume and (work / "mutants").is_dir()):
+        work = prepare(module, tests)
     env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
     mutmut = str(Path(sys.executable).parent / "mutmut")
     t0, cpu0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -135,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="PATTERN",
                         help="partial run: only mutants whose mutmut name matches (fnmatch), e.g. "
                              "'nnlandscape.hessian.x_relu_spectra*'; scored over those")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run of a module where it stopped (its work "
+                             "directory, sources and tests as they were) instead of starting afresh")
     parser.add_argument("--report", action="store_true",
                         help="only print the recorded scores (build/mutants/summary.json) as a table")
     args = parser.parse_args(argv)
@@ -148,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     summary_path = BUILD / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     for module in args.modules or list(table):
-        res = run_module(module, table[module], args.children, equivalent, args.only)
+        res = run_module(module, table[module], args.children, equivalent, args.only, args.resume)
         res["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         # read again before writing: another run (another module) may have written since
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
