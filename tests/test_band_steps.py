@@ -354,3 +354,57 @@ def test_neb_result_arrays_have_their_types():
                                      "iterations", "max_perp_force", "force_history",
                                      "climbing_index", "round_images", "round_converged",
                                      "inserted", "seconds", "cpu_seconds"])
+
+
+def test_a_highest_image_level_with_the_end_point_before_it_does_not_climb():
+    assert climbing_image(torch.tensor([2.0, 2.0, 1.0])) is None
+    assert climbing_image(torch.tensor([1.0, 2.0, 2.0])) is None
+
+
+def test_lbfgs_restarts_on_a_zero_force_and_does_not_move():
+    a = np.diag([2.0, 1.0])
+    x = torch.tensor([[1.0, 1.0]], dtype=F64)
+    state = LbfgsState(memory=3)
+    for _ in range(3):
+        x = lbfgs_step(x, torch.as_tensor(-(a @ x.numpy()[0]))[None], state, step=0.1, max_move=10.0)
+    assert len(state.s) == 2  # curvature pairs collected
+    still = lbfgs_step(x, torch.zeros(1, 2, dtype=F64), state, step=0.1, max_move=10.0)
+    assert torch.equal(still, x)  # no NaN, no move
+    assert state.s == [] and state.y == []  # the direction was not downhill: memory dropped
+
+
+def test_refinement_never_splits_a_segment_whose_midpoint_only_ties_with_its_images():
+    band = torch.tensor([[0.0], [1.0], [2.0]], dtype=F64)
+    energy = torch.tensor([0.0, 1.0, 0.0], dtype=F64)
+    midpoint = torch.tensor([1.0, 1.5], dtype=F64)  # rises 0 and 0.5
+    _, _, chosen = refine_band(band, energy, midpoint, count=2, weights=torch.ones(2, dtype=F64))
+    assert chosen == [1]
+
+
+def bumps(p):
+    """sin(3 pi x)^2 + 5 y^2: three bumps along the x-axis, so refinement finds rising midpoints in
+    more than one round."""
+    x, y = p[:, 0], p[:, 1]
+    return torch.sin(3 * np.pi * x) ** 2 + 5.0 * y**2
+
+
+def test_refinement_rounds_add_their_images_iterations_and_history():
+    from dataclasses import replace
+
+    from nnlandscape.band import nudged_elastic_band
+
+    start, end = torch.tensor([-1.0, 0.0], dtype=F64), torch.tensor([1.0, 0.0], dtype=F64)
+    cfg = NebConfig(images=8, spring=1.0, optimizer="fire", max_iter=5, tol=0.0, climb=True,
+                    climb_after=100, refine_rounds=2, refine_images=1, dt=1e-3, dt_max=1e-2)
+    res = nudged_elastic_band(bumps, start, end, cfg)
+    # one image inserted per round; each round: 5 steps (never converged at tol 0), then the
+    # returned band's force
+    assert res.round_images.tolist() == [8, 9, 10] and len(res.inserted) == 2
+    assert res.iterations == 15 and len(res.force_history) == 18
+    assert not res.converged and res.images.shape == (10, 2)
+    # refinement rounds climb from their first step; the first round only after climb_after
+    assert res.climbing_index >= 1
+    one = nudged_elastic_band(bumps, start, end, replace(cfg, refine_rounds=0))
+    assert one.climbing_index == -1 and one.round_images.tolist() == [8]
+    assert nudged_elastic_band(bumps, start, end, replace(cfg, climb_after=0, refine_rounds=0)
+                               ).climbing_index >= 1
