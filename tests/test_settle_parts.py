@@ -163,3 +163,19 @@ def test_one_descent_round_steps_where_the_loss_falls_and_keeps_its_radius():
     assert alone[0].shape == (1, 4)
     np.testing.assert_allclose(alone[0][0], both[0][0], rtol=1e-12)
     assert alone[1][0] == both[1][0] > 0  # LM steps were taken
+
+
+def test_the_jacobian_and_gradient_take_relu_prime_at_zero_as_zero_like_autograd():
+    from nnlandscape.network import forward
+    from nnlandscape.settle import residual_jacobian
+
+    p = np.array([1.0, -0.25, 1.3, 0.1])  # the unit breaks exactly on the training point 0.25
+    y = np.sin(3 * X5)
+    xt, yt = torch.as_tensor(X5), torch.as_tensor(y)
+    want = torch.autograd.functional.jacobian(lambda q: forward(q, xt, 1, 1) - yt, torch.as_tensor(p))
+    r, jac = residual_jacobian(torch.as_tensor(p[None]), xt, yt, 1, 1)
+    np.testing.assert_allclose(jac[0].numpy(), want.numpy(), rtol=1e-14, atol=1e-15)
+    assert jac[0, 2, 0] == 0.0  # d f(0.25) / d w1 = w2 relu'(0) x = 0
+    grad = relu_gradient(p, X5, y, 1, 1)  # a single network: one row
+    assert grad.shape == (1, 4)
+    np.testing.assert_allclose(grad[0], 2 * (r[0].numpy() @ jac[0].numpy()) / 5, rtol=1e-12)
