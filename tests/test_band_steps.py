@@ -238,6 +238,9 @@ def test_arc_length_is_cumulative_and_normalized():
     images = np.array([[0.0, 0.0], [3.0, 4.0], [3.0, 4.0], [3.0, 9.0]])
     np.testing.assert_allclose(arc_length(images), [0.0, 0.5, 0.5, 1.0])
     np.testing.assert_array_equal(arc_length(np.zeros((3, 2))), [0.0, 0.0, 0.0])
+    # a first image repeated, and a band shorter than 1: still normalized by the whole length
+    np.testing.assert_allclose(arc_length(np.array([[0.0, 0.0], [0.0, 0.0], [3.0, 4.0]])), [0, 0, 1])
+    np.testing.assert_allclose(arc_length(np.array([[0.0, 0.0], [0.3, 0.4]])), [0.0, 1.0])
 
 
 def test_improved_tangent_falls_back_to_the_central_difference_on_a_flat_band():
@@ -408,3 +411,26 @@ def test_refinement_rounds_add_their_images_iterations_and_history():
     assert one.climbing_index == -1 and one.round_images.tolist() == [8]
     assert nudged_elastic_band(bumps, start, end, replace(cfg, climb_after=0, refine_rounds=0)
                                ).climbing_index >= 1
+
+
+def test_the_result_records_arc_history_rounds_and_times():
+    import time
+    from dataclasses import replace
+
+    from nnlandscape.band import nudged_elastic_band
+
+    start, end = torch.tensor([-1.0, 0.0], dtype=F64), torch.tensor([1.0, 0.0], dtype=F64)
+    cfg = NebConfig(images=8, spring=1.0, optimizer="fire", max_iter=5, tol=0.0, climb=True,
+                    climb_after=0, refine_rounds=1, refine_images=1, dt=1e-3, dt_max=1e-2)
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = nudged_elastic_band(bumps, start, end, cfg)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    np.testing.assert_array_equal(res.arc, arc_length(res.images))
+    assert isinstance(res.force_history, np.ndarray) and res.force_history.shape == (12,)
+    assert res.max_perp_force == res.force_history[-1]
+    assert res.round_converged.dtype == bool and res.round_converged.tolist() == [False, False]
+    assert res.round_images.dtype == np.int64 and res.inserted.dtype == np.int64
+    assert 0 < res.seconds <= wall and 0 <= res.cpu_seconds <= cpu
+    plain = nudged_elastic_band(bumps, start, end, replace(cfg, refine_rounds=0))
+    assert plain.inserted.dtype == np.int64 and plain.inserted.size == 0
+    assert plain.round_converged.tolist() == [False]
