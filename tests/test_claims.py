@@ -269,6 +269,18 @@ def test_pairs_small_is_an_upper_bound_until_every_band_converged():
     r = cr.Results(*([None] * 12), pairs={"gd": done, "adadelta": open_})
     assert cr._pairs_small(r, {}).bound == "upper"
     assert cr._pairs_small(cr.Results(*([None] * 12)), {}).samples[0].size == 0
+    assert _value(ev) == pytest.approx(0.02)  # the median of the pooled ratios
+
+
+def test_pair_barrier_over_loss_works_in_float64_whatever_the_graph_holds():
+    g = _graph([3, 7, 9], [0.2, 0.4, 0.1], [[7, 9], [3, 7], [9, 3]], [0.05, 0.03, 0.0], [1, 1, 1])
+    g32 = {k: (v.astype(np.float32) if v.dtype == float else v) for k, v in g.items()}
+    want = cr.pair_barrier_over_loss({k: (v.astype(np.float64) if v.dtype == np.float32 else v)
+                                      for k, v in g32.items()})
+    got = cr.pair_barrier_over_loss(g32)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
+
 
 def test_sawtooth_coefficient_and_a_constant_mean_fit():
     x = np.linspace(-1, 1, 401)
@@ -703,6 +715,10 @@ def test_trace_rows_read_steps_and_live_traces():
     late = cr._long_training(r, c)  # from step 1000 (half of 2000) to the end
     assert [s.tolist() for s in late.samples] == [[0.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
     assert _value(late) == 1.0
+    # no budget limit on the late-drop row: even a trace that ends at step 0 is read
+    zero = {o: m | {"loss_trace": np.asarray(m["loss_trace"])[:, :1], "trace_steps": np.array([0])}
+            for o, m in r.minima.items()}
+    assert [s.size for s in cr._long_training(_results(minima=zero), c).samples] == [3, 3]
     # a budget shorter than twice the threshold cannot tell "within a few hundred steps"
     short = cr._stabilises(r, {**c, "rows": {"stabilises": {"threshold": 1001}}})
     assert all(s.size == 0 for s in short.samples)
