@@ -434,3 +434,28 @@ def test_the_result_records_arc_history_rounds_and_times():
     plain = nudged_elastic_band(bumps, start, end, replace(cfg, refine_rounds=0))
     assert plain.inserted.dtype == np.int64 and plain.inserted.size == 0
     assert plain.round_converged.tolist() == [False]
+
+
+def test_climbing_starts_at_the_step_climb_from_names():
+    # a band over the ridge of E = (x^2 - 1)^2 + y^2 whose middle image sits off the top at x = 0.2:
+    # climbing turns the tangential gradient around, so its residual is the whole gradient
+    def well(p):
+        return (p[:, 0] ** 2 - 1) ** 2 + p[:, 1] ** 2
+
+    band = torch.tensor([[-1.0, 0.0], [0.2, 0.1], [1.0, 0.0]], dtype=F64)
+    cfg = NebConfig(images=3, optimizer="descent", max_iter=0, tol=0.0, climb=True, dt=1e-3)
+    g = 4 * 0.2 * (0.2**2 - 1)  # dE/dx at the middle image; dE/dy = 0.2
+    full = float(np.hypot(g, 0.2))
+    forces = band_forces(well, band, 1.0)
+    assert float(forces.residual[0]) < full - 0.1  # the perpendicular part alone is smaller
+    _, _, hist, top = relax_band(well, band, cfg)  # climb_from 0: climbing at the first step
+    assert top == 1 and hist == [pytest.approx(full)]
+    for climb_from, steps, want in ((1, 0, None), (2, 2, 1), (3, 2, None)):
+        _, _, hist, top = relax_band(well, band, replace_cfg(cfg, max_iter=steps), climb_from=climb_from)
+        assert top == want, (climb_from, steps)
+
+
+def replace_cfg(cfg, **kw):
+    from dataclasses import replace
+
+    return replace(cfg, **kw)
