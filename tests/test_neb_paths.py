@@ -186,3 +186,57 @@ def test_usable_and_fallback_end_points():
     assert usable_minima(fits).tolist() == [0]
     fb = fallback_minima(fits)
     assert fb.size == 0 and fb.dtype == np.int64
+
+
+def test_a_converged_path_between_two_exact_fits_crosses_the_hand_saddle():
+    # y = x on X5 is fitted exactly by f = relu(x + 1.5) - 1.5 and by f = -relu(-x + 1.5) + 1.5; the
+    # path between them crosses w1 = w2 = 0, b2 = mean(y): the saddle of the module docstring, at
+    # the energy var(y) = 0.25, with b1 free (the unit's rescaling, set aside)
+    a, b = np.array([1.0, 1.5, 1.0, -1.5]), np.array([-1.0, 1.5, -1.0, 1.5])
+    cfg = NebConfig(images=9, spring=1.0, optimizer="fire", max_iter=3000, tol=1e-4, climb=True,
+                    climb_after=100, refine_rounds=0, dt=1e-2, dt_max=0.1, max_move=0.05)
+    out = network_path(a, b, X5, X5.copy(), 1, 1, cfg, beta=20.0, saddle_tol=1e-6, probe_step=1e-3,
+                       probe_directions=6, seed=0)
+    assert out["converged"] and float(out["max_perp_force"]) < 1e-4
+    top = out["images"][int(out["climbing_index"])]
+    np.testing.assert_allclose(top[[0, 2, 3]], [0.0, 0.0, X5.mean()], atol=1e-6)
+    assert float(out["energy"].max()) == pytest.approx(X5.var(), rel=1e-6)
+    c, b1 = 2 * X5.var(), top[1]
+    hand = np.array([[0.0, -c, 0.0], [-c, 2 * b1**2, 2 * b1], [0.0, 2 * b1, 2.0]])
+    assert bool(out["saddle_verified"]) and int(out["saddle_negative"]) == 1
+    assert float(out["saddle_lowest"]) == pytest.approx(np.linalg.eigvalsh(hand)[0], rel=1e-6)
+    assert float(out["saddle_overlap"]) > 0.99 and bool(out["kink_saddle"])
+    # float32 end points and training data: the same path, computed in float64
+    out32 = network_path(a.astype(np.float32), b.astype(np.float32), X5.astype(np.float32),
+                         X5.astype(np.float32), 1, 1, cfg, beta=20.0, saddle_tol=1e-6, probe_step=1e-3,
+                         probe_directions=6, seed=0)
+    assert out32["images"].dtype == np.float64
+    np.testing.assert_array_equal(out32["images"], out["images"])
+    np.testing.assert_array_equal(out32["straight_energy"], out["straight_energy"])
+
+
+def test_neb_path_hands_its_settings_to_the_path(monkeypatch):
+    import nnlandscape.neb as neb_module
+
+    seen = {}
+
+    def spy(start, end, x, y, n, k, cfg, beta, saddle_tol, probe_step, probe_directions, seed):
+        seen.update(cfg=cfg, beta=beta, tol=saddle_tol, step=probe_step, dirs=probe_directions, seed=seed)
+        return {"images": np.stack([start, end])}
+
+    monkeypatch.setattr(neb_module, "network_path", spy)
+    pf, minima = pf_one_unit(), minima_one_unit()
+    neb = {**NEB, "saddle_tol": 2e-6, "probe_step": 3e-3, "probe_directions": 5, "seed": 7}
+    neb_path(pf, minima, 1, neb, SMOOTHING)
+    assert (seen["tol"], seen["step"], seen["dirs"], seen["seed"]) == (2e-6, 3e-3, 5, 8)  # seed + index
+    assert seen["cfg"].images == 5 and seen["cfg"].refine_rounds == 1 and seen["beta"] == 100.0
+    neb_path(pf, minima, 1, neb, SMOOTHING, images=7)  # the image study: that count, no refinement
+    assert seen["cfg"].images == 7 and seen["cfg"].refine_rounds == 0
+
+
+def test_chosen_end_points_are_integer_rows():
+    from nnlandscape.neb import choose_minima
+
+    settled = {"kind": np.array([0, 2, 1, 3], np.int64)}
+    assert choose_minima(settled, 4, seed=1).dtype == np.int64
+    assert fallback_minima(settled).dtype == np.int64
