@@ -430,7 +430,7 @@ def test_the_result_records_arc_history_rounds_and_times():
     assert res.max_perp_force == res.force_history[-1]
     assert res.round_converged.dtype == bool and res.round_converged.tolist() == [False, False]
     assert res.round_images.dtype == np.int64 and res.inserted.dtype == np.int64
-    assert 0 < res.seconds <= wall and 0 <= res.cpu_seconds <= cpu
+    assert 0 < res.seconds <= wall and 0 < res.cpu_seconds <= cpu
     plain = nudged_elastic_band(bumps, start, end, replace(cfg, refine_rounds=0))
     assert plain.inserted.dtype == np.int64 and plain.inserted.size == 0
     assert plain.round_converged.tolist() == [False]
@@ -459,3 +459,16 @@ def replace_cfg(cfg, **kw):
     from dataclasses import replace
 
     return replace(cfg, **kw)
+
+
+def test_a_refinement_round_climbs_from_its_very_first_step():
+    from nnlandscape.band import nudged_elastic_band
+
+    start, end = torch.tensor([-1.0, 0.0], dtype=F64), torch.tensor([1.0, 0.0], dtype=F64)
+    # no relaxation at all: round 0 (climb_after far away) returns the straight band without
+    # climbing, the refinement round returns the refined band with its top image climbing
+    cfg = NebConfig(images=8, spring=1.0, optimizer="fire", max_iter=0, tol=0.0, climb=True,
+                    climb_after=100, refine_rounds=1, refine_images=1, dt=1e-3, dt_max=1e-2)
+    res = nudged_elastic_band(bumps, start, end, cfg)
+    assert res.round_images.tolist() == [8, 9] and res.climbing_index >= 1
+
