@@ -324,7 +324,7 @@ def test_climbing_starts_when_the_plain_band_converges_before_climb_after():
 
 
 def test_neb_config_refuses_bad_values_by_name():
-    with pytest.raises(ValueError, match="band optimizer 'bfgs'"):
+    with pytest.raises(ValueError, match="band optimizer 'bfgs'; allowed: fire, lbfgs, descent"):
         NebConfig(optimizer="bfgs")
     with pytest.raises(ValueError, match="at least 3 images"):
         NebConfig(images=2)
@@ -334,6 +334,8 @@ def test_neb_config_refuses_bad_values_by_name():
     with pytest.raises(ValueError, match="neb.radius"):
         NebConfig(window=4, radius=0.0)
     NebConfig(window=4, radius=1e-3)
+    with pytest.raises(ValueError, match="neb.radius"):
+        NebConfig(window=1, radius=0.0)
     with pytest.raises(ValueError, match="neb.memory"):
         NebConfig(memory=0)
     NebConfig(memory=1)
@@ -426,7 +428,8 @@ def test_the_result_records_arc_history_rounds_and_times():
     res = nudged_elastic_band(bumps, start, end, cfg)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     np.testing.assert_array_equal(res.arc, arc_length(res.images))
-    assert isinstance(res.force_history, np.ndarray) and res.force_history.shape == (12,)
+    assert res.force_history.dtype == np.float64 and res.force_history.shape == (12,)
+    assert np.isfinite(res.force_history).all()
     assert res.max_perp_force == res.force_history[-1]
     assert res.round_converged.dtype == bool and res.round_converged.tolist() == [False, False]
     assert res.round_images.dtype == np.int64 and res.inserted.dtype == np.int64
