@@ -105,7 +105,7 @@ def run_and_report_torch(code: str) -> str:
     import sys
 
     prelude = ("import sys, numpy as np; import nnlandscape.train as t; "
-               "t.cuda_driver_present = lambda: False; "
+               "t.cuda_present = lambda: False; "
                "from nnlandscape.construction import Example, perfect_fit, training_data; "
                "x, y, _ = training_data(perfect_fit(Example()), 5, 5, 10); "
                "p0 = t.init_params([1, 2], 5, 5); opt = t.OptimizerConfig('gd', lr=1e-3); ")
@@ -129,11 +129,11 @@ def test_device_type_names_a_bad_device_and_asks_torch_only_when_cuda_may_be_the
     assert t.device_type("cpu") == "cpu"
     with pytest.raises(ValueError, match="unknown device 'gpu'"):
         t.device_type("gpu")
-    monkeypatch.setattr(t, "cuda_driver_present", lambda: False)
+    monkeypatch.setattr(t, "cuda_present", lambda: False)
     assert t.device_type("auto") == "cpu"
     assert t.device_type(torch.device("cpu")) == "cpu"
     # torch already imported (it is, here): it is asked, and it finds no CUDA on this machine
-    monkeypatch.setattr(t, "cuda_driver_present", lambda: True)
+    monkeypatch.setattr(t, "cuda_present", lambda: True)
     assert t.device_type("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
 
 

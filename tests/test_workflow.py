@@ -88,9 +88,9 @@ def test_jobs_that_do_not_train_never_load_torch(tiny_run):
             seen.setdefault(rule.group(1), set()).add(loaded.group(1))
     assert {"claims", "figure", "paper_pdf", "train_shard"} <= set(seen)
     assert seen["settle_shard"] == {"yes"}  # the check can see a job that does load it
-    from nnlandscape.train import cuda_driver_present
+    from nnlandscape.gpu import cuda_present
 
-    if not cuda_driver_present():  # training on the numba kernel needs no PyTorch
+    if not cuda_present():  # training on the numba kernel needs no PyTorch
         assert seen["train_shard"] == {"no"}
     offenders = sorted(r for r in NO_TORCH & set(seen) if "yes" in seen[r])
     assert not offenders, f"jobs that do not train loaded PyTorch: {offenders}"

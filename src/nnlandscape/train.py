@@ -1,22 +1,21 @@
 """Which trainer trains a batch of fits, and where: the device (auto, cpu, cuda) and the backend
 (the numba kernel, the hand-written torch step, or the autograd reference of :mod:`.reference`).
 
-No PyTorch at import, and none at all where there is no NVIDIA driver and the numba kernel trains:
-such a CPU training job skips ``import torch`` (1.5 s a job). Each fit's init is a pure function of
+No PyTorch at import, and none at all where the process can use no NVIDIA GPU and the numba kernel
+trains: such a CPU training job skips ``import torch`` (1.5 s a job). Each fit's init is a pure function of
 ``(base seed, example, optimizer, fit index)`` (:mod:`.trainspec`).
 """
 
 from __future__ import annotations
 
-import ctypes.util
 import importlib.util
 import logging
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .gpu import cuda_present
 from .progress import Progress
 from .trainspec import (  # noqa: F401 - re-exported: the trainers' shared names
     INITS,
@@ -36,20 +35,15 @@ if TYPE_CHECKING:
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def cuda_driver_present() -> bool:
-    """Whether an NVIDIA driver is installed, asked without importing PyTorch (whose
-    ``torch.cuda.is_available()`` is False without one): its kernel module or its library."""
-    return Path("/proc/driver/nvidia/version").exists() or ctypes.util.find_library("cuda") is not None
-
-
 def device_type(device: str | torch.device) -> str:
     """``"cpu"`` or ``"cuda"`` for a config ``device`` (auto|cpu|cuda) or a torch device; imports
-    PyTorch only where CUDA may be present. Errors name the bad value."""
+    PyTorch only where this process may use an NVIDIA GPU (:func:`nnlandscape.gpu.cuda_present`:
+    NVML or the device files, the DAG's own test). Errors name the bad value."""
     if not isinstance(device, str):
         return device.type
     if device not in DEVICES:
         raise ValueError(f"unknown device {device!r}; allowed: {', '.join(DEVICES)}")
-    if device == "cpu" or (device == "auto" and "torch" not in sys.modules and not cuda_driver_present()):
+    if device == "cpu" or (device == "auto" and "torch" not in sys.modules and not cuda_present()):
         return "cpu"
     return resolve_device(device).type
 
