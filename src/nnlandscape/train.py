@@ -41,23 +41,22 @@ def device_type(device: str | torch.device) -> str:
     NVML or the device files, the DAG's own test). Errors name the bad value."""
     if not isinstance(device, str):
         return device.type
-    if device not in DEVICES:
-        raise ValueError(f"unknown device {device!r}; allowed: {', '.join(DEVICES)}")
     if device == "cpu" or (device == "auto" and "torch" not in sys.modules and not cuda_present()):
         return "cpu"
     return resolve_device(device).type
 
 
 def resolve_device(device: str) -> torch.device:
-    """Map config ``device`` (auto|cpu|cuda) to a torch device; error if cuda is absent."""
+    """Map config ``device`` (auto|cpu|cuda) to a torch device; error if cuda is absent or the
+    name unknown (checked before PyTorch is imported)."""
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; allowed: {', '.join(DEVICES)}")
     import torch
 
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("config asks for device 'cuda' but torch.cuda.is_available() is False")
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {device!r}; allowed: auto, cpu, cuda")
     return torch.device(device)
 
 
