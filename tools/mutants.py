@@ -153,7 +153,6 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"not in {args.table}: {unknown}; known: {sorted(table)}")
     summary_path = BUILD / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     for module in args.modules or list(table):
         res = run_module(module, table[module], args.children, equivalent, args.only, args.resume)
         res["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
