@@ -5,6 +5,9 @@ Every expected value comes from the method's published definition written out in
 et al. 2006 for FIRE; Nocedal & Wright 2006, eq. 6.17 for the BFGS inverse update), not from the code.
 """
 
+import time
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -23,6 +26,7 @@ from nnlandscape.band import (
     improved_tangent,
     lbfgs_step,
     linear_path,
+    nudged_elastic_band,
     refine_band,
     relax_band,
 )
@@ -394,10 +398,6 @@ def bumps(p):
 
 
 def test_refinement_rounds_add_their_images_iterations_and_history():
-    from dataclasses import replace
-
-    from nnlandscape.band import nudged_elastic_band
-
     start, end = torch.tensor([-1.0, 0.0], dtype=F64), torch.tensor([1.0, 0.0], dtype=F64)
     cfg = NebConfig(images=8, spring=1.0, optimizer="fire", max_iter=5, tol=0.0, climb=True,
                     climb_after=100, refine_rounds=2, refine_images=1, dt=1e-3, dt_max=1e-2)
@@ -416,11 +416,6 @@ def test_refinement_rounds_add_their_images_iterations_and_history():
 
 
 def test_the_result_records_arc_history_rounds_and_times():
-    import time
-    from dataclasses import replace
-
-    from nnlandscape.band import nudged_elastic_band
-
     start, end = torch.tensor([-1.0, 0.0], dtype=F64), torch.tensor([1.0, 0.0], dtype=F64)
     cfg = NebConfig(images=8, spring=1.0, optimizer="fire", max_iter=5, tol=0.0, climb=True,
                     climb_after=0, refine_rounds=1, refine_images=1, dt=1e-3, dt_max=1e-2)
@@ -454,19 +449,11 @@ def test_climbing_starts_at_the_step_climb_from_names():
     _, _, hist, top = relax_band(well, band, cfg)  # climb_from 0: climbing at the first step
     assert top == 1 and hist == [pytest.approx(full)]
     for climb_from, steps, want in ((1, 0, None), (2, 2, 1), (3, 2, None)):
-        _, _, hist, top = relax_band(well, band, replace_cfg(cfg, max_iter=steps), climb_from=climb_from)
+        _, _, hist, top = relax_band(well, band, replace(cfg, max_iter=steps), climb_from=climb_from)
         assert top == want, (climb_from, steps)
 
 
-def replace_cfg(cfg, **kw):
-    from dataclasses import replace
-
-    return replace(cfg, **kw)
-
-
 def test_a_refinement_round_climbs_from_its_very_first_step():
-    from nnlandscape.band import nudged_elastic_band
-
     start, end = torch.tensor([-1.0, 0.0], dtype=F64), torch.tensor([1.0, 0.0], dtype=F64)
     # no relaxation at all: round 0 (climb_after far away) returns the straight band without
     # climbing, the refinement round returns the refined band with its top image climbing

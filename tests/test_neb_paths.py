@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 import torch
 
+import nnlandscape.neb as neb_module
 from nnlandscape.band import NebConfig, band_forces
 from nnlandscape.neb import (
+    choose_minima,
     climbing_saddle,
     fallback_minima,
     neb_path,
@@ -120,8 +122,6 @@ def minima_one_unit():
 
 
 def test_neb_path_runs_from_the_symmetrized_global_minimum_to_the_chosen_minimum():
-    from nnlandscape.neb import choose_minima
-
     pf, minima = pf_one_unit(), minima_one_unit()
     pf["params"] = pf["params_sym"] * np.array([2.0, 2.0, 0.5, 1.0])  # a rescaled copy: same function
     chosen = choose_minima(minima, 2, 7)
@@ -154,8 +154,6 @@ def test_a_fits_file_end_point_has_its_row_as_fit_index_and_no_kind():
     pf = pf_one_unit()
     minima = {k: v for k, v in minima_one_unit().items() if k not in ("fit_index", "kind")}
     minima |= {"dead": np.zeros(4, bool), "diverged": np.zeros(4, bool)}
-    from nnlandscape.neb import choose_minima
-
     fit = int(choose_minima(minima, 2, 7)[1])
     out = neb_path(pf, minima, 1, NEB, SMOOTHING)
     assert int(out["fit_index"]) == fit and int(out["end_kind"]) == -1
@@ -216,8 +214,6 @@ def test_a_converged_path_between_two_exact_fits_crosses_the_hand_saddle():
 
 
 def test_neb_path_hands_its_settings_to_the_path(monkeypatch):
-    import nnlandscape.neb as neb_module
-
     seen = {}
 
     def spy(start, end, x, y, n, k, cfg, beta, saddle_tol, probe_step, probe_directions, seed):
@@ -235,8 +231,6 @@ def test_neb_path_hands_its_settings_to_the_path(monkeypatch):
 
 
 def test_chosen_end_points_are_integer_rows():
-    from nnlandscape.neb import choose_minima
-
     settled = {"kind": np.array([0, 2, 1, 3], np.int64)}
     assert choose_minima(settled, 4, seed=1).dtype == np.int64
     assert fallback_minima(settled).dtype == np.int64

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 import nnlandscape.settle as settle_module
-from nnlandscape.network import n_params
+from nnlandscape.network import forward, n_params
 from nnlandscape.settle import (
     SettleConfig,
     certify,
@@ -23,6 +23,7 @@ from nnlandscape.settle import (
     relu_gradient,
     relu_loss,
     rescaling_directions,
+    residual_jacobian,
 )
 
 X5 = np.array([-0.5, 0.0, 0.25, 0.5, 1.0])
@@ -109,8 +110,6 @@ def test_piece_hessian_of_a_two_layer_network_off_kinks_is_the_relu_losss_hessia
     y = np.cos(2 * x)
     assert np.abs(preactivations(p, x, N, K)).min() > 1e-3  # off every kink
     xt, yt = torch.as_tensor(x), torch.as_tensor(y)
-    from nnlandscape.network import forward
-
     want = torch.func.hessian(lambda q: ((forward(q, xt, N, K) - yt) ** 2).mean())(torch.as_tensor(p))
     np.testing.assert_allclose(piece_hessian(p, x, y, N, K), want.numpy(), rtol=1e-12, atol=1e-14)
 
@@ -166,9 +165,6 @@ def test_one_descent_round_steps_where_the_loss_falls_and_keeps_its_radius():
 
 
 def test_the_jacobian_and_gradient_take_relu_prime_at_zero_as_zero_like_autograd():
-    from nnlandscape.network import forward
-    from nnlandscape.settle import residual_jacobian
-
     p = np.array([1.0, -0.25, 1.3, 0.1])  # the unit breaks exactly on the training point 0.25
     y = np.sin(3 * X5)
     xt, yt = torch.as_tensor(X5), torch.as_tensor(y)
