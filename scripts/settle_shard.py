@@ -14,7 +14,7 @@ inp, p, wc = snakemake.input, snakemake.params, snakemake.wildcards
 pf = load_npz(inp.perfect_fit, {"x_train": 1, "y_train": 1}, rule="perfect_fit")
 minima = load_npz(inp.minima, {"params": 2, "dead": 1, "diverged": 1}, finite=("params",),
                   rule="join_minima")
-cfg = SettleConfig.from_config(p.settle)
+cfg = SettleConfig.from_config(p.settle, wc.example)
 log.info("%s", cfg)
 t0 = time.monotonic()
 arrays = settle_shard(minima, pf["x_train"], pf["y_train"], int(pf["n"]), int(pf["k"]), cfg,

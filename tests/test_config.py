@@ -38,6 +38,8 @@ BAD = [
     ("fits.main.steps", "many", "fits.main.steps"),
     ("examples.main.n1", 3, "examples.main"),
     ("fits.main.shard_size", 0, "fits.main.shard_size"),
+    ("settle.main.bfgs_iterations", -1, "settle.main.bfgs_iterations"),
+    ("settle.complex.bfgs_iterations", DELETE, "settle.complex"),
     ("fits.main.shard_size", 100000, "fits.main.shard_size"),
     ("seed", DELETE, "seed"),
     ("device", "tpu", "device"),

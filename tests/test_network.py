@@ -11,6 +11,8 @@ from nnlandscape.network import (
     forward_np,
     knots,
     layer_shapes,
+    mse_and_gradient_np,
+    mse_np,
     n_params,
     unflatten,
 )
@@ -179,3 +181,22 @@ def test_batched_torch_flatten_float32_widening_and_mse_options():
     affine = forward(torch.as_tensor(batch[0]), torch.as_tensor(x), 3, 2, activation=ident)
     assert single.dim() == 0 and float(single) == pytest.approx(float(((affine - y) ** 2).mean()))
     assert float(single) != pytest.approx(float(mse(torch.as_tensor(batch[0]), torch.as_tensor(x), y, 3, 2)))
+
+
+def test_numpy_loss_and_gradient_match_autograd_with_relu_prime_zero_at_a_kink():
+    n, k = 3, 3
+    rng = np.random.default_rng(2)
+    x = np.linspace(-1, 1, 21)  # holds x = 0
+    y = np.sin(3 * x)
+    p = rng.standard_normal(n_params(n, k))
+    # unit 0 of the first layer: breakpoint exactly on the training point x = 0 (z = w x + 0)
+    (w1, b1) = unflatten(p, n, k)[0]
+    b1[0] = 0.0
+    for params in (p, rng.standard_normal(n_params(n, k))):
+        loss, grad = mse_and_gradient_np(params, x, y, n, k)
+        pt = torch.as_tensor(params).requires_grad_(True)
+        ref = ((forward(pt, torch.as_tensor(x), n, k) - torch.as_tensor(y)) ** 2).mean()
+        ref.backward()  # autograd: relu'(0) = 0
+        assert loss == pytest.approx(float(ref), rel=1e-14)
+        np.testing.assert_allclose(grad, pt.grad.numpy(), rtol=1e-12, atol=1e-15)
+        assert loss == pytest.approx(float(mse_np(params, x, y, n, k)), rel=1e-14)

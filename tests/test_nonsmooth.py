@@ -5,11 +5,15 @@ import pytest
 import torch
 
 from nnlandscape.nonsmooth import (
+    BFGS_ITERATIONS,
+    BFGS_LINE_SEARCH,
+    BFGS_ZERO_GRADIENT,
     DESCENT_FOUND,
     KINK_MINIMUM,
     NOT_CERTIFIED,
     SMOOTH_MINIMUM,
     Tolerances,
+    bfgs,
     classify,
     descent_probe,
     gradient_sampling_step,
@@ -17,6 +21,7 @@ from nnlandscape.nonsmooth import (
     min_norm_element,
     projected_spectrum,
     sampled_stationarity,
+    weak_wolfe_step,
 )
 
 
@@ -467,3 +472,89 @@ def test_classify_not_certified_keeps_its_spectrum_and_no_lower_point_without_de
     c = classify(np.zeros(2), lambda p: np.abs(p[..., 0]) + p[..., 1] ** 2, [np.diag([0.0, 2.0])] * 2,
                  np.zeros((0, 2)), True, 1.0, TOL, np.random.default_rng(0))
     assert (c.kind, c.extra_flat, c.lower) == (NOT_CERTIFIED, -1, None)
+
+
+# --- BFGS with a weak Wolfe line search (Lewis & Overton 2013) --------------------------------------
+
+
+def _quadratic(a: np.ndarray, b: np.ndarray):
+    """f(x) = x.Ax/2 - b.x and its gradient: minimizer A^-1 b."""
+    return lambda x: (float(0.5 * x @ a @ x - b @ x), a @ x - b)
+
+
+def test_weak_wolfe_step_meets_both_conditions_and_brackets_by_doubling_and_bisection():
+    # f(x) = x^2 - 6x from 0 along d = 1: slope -6; at t = 1, f = -5 (Armijo holds) and the slope
+    # -4 >= 0.9 * -6 (weak Wolfe holds): t = 1 is taken
+    fg = _quadratic(np.array([[2.0]]), np.array([6.0]))
+    f0, g0 = fg(np.zeros(1))
+    t, f, g = weak_wolfe_step(fg, np.zeros(1), f0, float(g0 @ [1.0]), np.ones(1), 1e-4, 0.9, 60)
+    assert t == 1.0 and f == pytest.approx(fg(np.ones(1))[0]) and g == pytest.approx([-4.0])
+    d = np.array([0.01])
+    t, f, g = weak_wolfe_step(fg, np.zeros(1), f0, float(g0 @ d), d, 1e-4, 0.9, 60)
+    # along d = 0.01 the slope 0.01 (0.02 t - 6) reaches 0.9 * -0.06 at t = 30: doubling gives 32
+    assert t == 32.0
+    assert f <= f0 + 1e-4 * t * float(g0 @ d) and g @ d >= 0.9 * float(g0 @ d)
+    # along d = 10, t = 1 overshoots (f(10) = 40 > 0): bisection to t = 1/2 (f(5) = -5)
+    d = np.array([10.0])
+    t, f, g = weak_wolfe_step(fg, np.zeros(1), f0, float(g0 @ d), d, 1e-4, 0.9, 60)
+    assert t == 0.5
+    # no step when the function only rises (a slope that lies), after exactly `bisections` trials
+    calls = []
+
+    def rising(x):
+        calls.append(1)
+        return float(x[0] ** 2 + 1.0), 2 * x
+
+    assert weak_wolfe_step(rising, np.zeros(1), 0.0, -1.0, np.ones(1), 1e-4, 0.9, 7) is None
+    assert len(calls) == 7
+
+
+def test_bfgs_solves_a_quadratic_and_its_one_dimensional_secant_is_exact():
+    rng = np.random.default_rng(0)
+    m = rng.standard_normal((6, 6))
+    a = m @ m.T + 0.5 * np.eye(6)
+    b = rng.standard_normal(6)
+    res = bfgs(_quadratic(a, b), np.zeros(6), 200)
+    np.testing.assert_allclose(res.params, np.linalg.solve(a, b), atol=1e-8)
+    assert res.loss == pytest.approx(-0.5 * b @ np.linalg.solve(a, b), abs=1e-12)
+    assert res.stop in (BFGS_LINE_SEARCH, BFGS_ZERO_GRADIENT) and res.iterations < 200
+    # in one dimension the first update (scaled by s.y / y.y, then eq. 6.17) gives H = 1/a exactly:
+    # the second step lands on the minimizer
+    # (f = 3x^2/2 - x from x = 2: t = 1 overshoots, t = 1/2 reaches -1/2; then H = 1/3)
+    res = bfgs(_quadratic(np.array([[3.0]]), np.array([1.0])), np.array([2.0]), 2)
+    assert res.iterations == 2 and res.stop == BFGS_ITERATIONS
+    assert res.params == pytest.approx([1.0 / 3.0], abs=1e-14)
+    one = bfgs(_quadratic(np.array([[3.0]]), np.array([1.0])), np.array([2.0]), 1)
+    assert one.params == pytest.approx([-0.5], abs=1e-15)
+
+
+def test_bfgs_reaches_a_kink_minimum_and_stops_at_the_line_search():
+    # f = |x0 - 1| + 2 |x1| + (x2 - 3)^2: a nonsmooth minimizer (1, 0, 3) with f = 0
+    def fg(x):
+        f = abs(x[0] - 1.0) + 2.0 * abs(x[1]) + (x[2] - 3.0) ** 2
+        return float(f), np.array([np.sign(x[0] - 1.0), 2.0 * np.sign(x[1]), 2.0 * (x[2] - 3.0)])
+
+    start = np.array([-2.3, 1.7, 0.4])
+    res = bfgs(fg, start, 1000)
+    assert res.stop == BFGS_LINE_SEARCH and res.iterations < 1000
+    np.testing.assert_allclose(res.params, [1.0, 0.0, 3.0], atol=1e-6)
+    assert res.loss == fg(res.params)[0] < 1e-6
+    # a cap of 3 iterations stops there, never above the start
+    short = bfgs(fg, start, 3)
+    assert short.iterations == 3 and short.stop == BFGS_ITERATIONS and short.loss < fg(start)[0]
+
+
+def test_bfgs_stops_at_once_on_a_zero_gradient_and_never_rises():
+    res = bfgs(_quadratic(np.eye(2), np.zeros(2)), np.zeros(2), 10)
+    assert res.stop == BFGS_ZERO_GRADIENT and res.iterations == 0
+    # |x|_1 + 0.1 |x|^2: kinked at its minimizer 0, approached without ever stepping uphill
+    seen = []
+
+    def fg(x):
+        f = float(np.sum(np.abs(x)) + 0.1 * x @ x)
+        seen.append(f)
+        return f, np.sign(x) + 0.2 * x
+
+    res = bfgs(fg, np.array([1.3, -0.7]), 60)
+    assert res.loss < 1e-8 and res.loss == fg(res.params)[0]
+    assert seen[0] > res.loss and min(seen) == res.loss

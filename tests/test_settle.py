@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from nnlandscape.network import forward, mse_np, n_params
-from nnlandscape.nonsmooth import DESCENT_FOUND, KINK_MINIMUM, NOT_CERTIFIED, SMOOTH_MINIMUM
+from nnlandscape.network import forward, mse_and_gradient_np, mse_np, n_params
+from nnlandscape.nonsmooth import DESCENT_FOUND, KINK_MINIMUM, NOT_CERTIFIED, SMOOTH_MINIMUM, bfgs
 from nnlandscape.reference import train_reference
 from nnlandscape.settle import (
     SettleConfig,
     certify,
     kink_mask,
+    quasi_newton,
     relu_gradient,
     relu_loss,
     rescaling_directions,
@@ -308,3 +309,30 @@ def test_a_shard_is_its_slice_of_the_selection_settled_with_its_own_seed(small):
     # the first shard of two stops where the second starts
     first = settle_shard(minima, x, y, N, K, QUICK, count=2, shard_size=1, index=0)
     assert first["fit_index"].tolist() == [0]
+
+
+def test_settle_config_takes_an_examples_own_block_over_the_shared_keys():
+    cfg = {"rounds": 3, "main": {"count": 8, "shard_size": 4, "bfgs_iterations": 500},
+           "complex": {"count": 2, "shard_size": 2, "bfgs_iterations": 7}}
+    assert SettleConfig.from_config(cfg, "main").bfgs_iterations == 500
+    assert SettleConfig.from_config(cfg, "complex").bfgs_iterations == 7
+    assert SettleConfig.from_config(cfg, "complex").rounds == 3
+    assert SettleConfig.from_config(cfg).bfgs_iterations == SettleConfig().bfgs_iterations == 0
+
+
+def test_quasi_newton_lowers_each_network_by_bfgs_and_zero_iterations_change_nothing(small):
+    p, x, y = small
+    same, its = quasi_newton(p, x, y, N, K, 0)
+    np.testing.assert_array_equal(same, p)
+    assert its.tolist() == [0, 0, 0]
+    q, its = quasi_newton(p, x, y, N, K, 50)
+    assert its.dtype == np.int64 and np.all((its > 0) & (its <= 50))
+    for b in range(len(p)):  # each network is its own BFGS run
+        ref = bfgs(lambda v: mse_and_gradient_np(v, x, y, N, K), p[b], 50)
+        np.testing.assert_array_equal(q[b], ref.params)
+        assert its[b] == ref.iterations and ref.loss < mse_np(p[b], x, y, N, K)
+    # settle starts from the BFGS points and counts their iterations with the accepted LM steps
+    cfg = replace(QUICK, bfgs_iterations=50, rounds=1, lm_iterations=0, restarts=1)
+    out = settle(p, x, y, N, K, cfg)
+    np.testing.assert_array_equal(out["iterations"], its)
+    assert np.all(out["loss"] <= mse_np(q, x, y, N, K))

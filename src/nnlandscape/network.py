@@ -112,6 +112,30 @@ def mse_np(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int) -> 
     return ((forward_np(params, x, n, k) - np.asarray(y, dtype=np.float64)) ** 2).mean(-1)
 
 
+def mse_and_gradient_np(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int
+                        ) -> tuple[float, np.ndarray]:
+    """Float64 training MSE of one ReLU network (P,) and its gradient (P,) by one backward sweep,
+    with relu'(0) = 0 as autograd takes it: cheap enough to call thousands of times per network."""
+    layers = unflatten(np.asarray(params, dtype=np.float64), n, k)
+    h = np.asarray(x, dtype=np.float64)[:, None]
+    hs, zs = [h], []
+    for w, b in layers[:-1]:
+        z = h @ w.T + b
+        h = np.maximum(z, 0.0)
+        zs.append(z)
+        hs.append(h)
+    w_out, b_out = layers[-1]
+    r = (h @ w_out.T)[:, 0] + b_out[0] - np.asarray(y, dtype=np.float64)
+    df = (2.0 / r.size) * r  # d loss / d output (N,)
+    grads = [df @ h, np.array([df.sum()])]
+    dh = df[:, None] * w_out  # d loss / d h_k (N, n)
+    for li in range(len(layers) - 2, -1, -1):
+        dz = dh * (zs[li] > 0)
+        grads[:0] = [(dz.T @ hs[li]).ravel(), dz.sum(0)]
+        dh = dz @ layers[li][0]
+    return float(r @ r / r.size), np.concatenate(grads)
+
+
 def knots(params: np.ndarray, n: int, k: int, lo: float = -1.0, hi: float = 1.0,
           rtol: float = 1e-9) -> np.ndarray:
     """Exact interior knots (slope changes) of a 1-input ReLU network on ``(lo, hi)``.

@@ -2,8 +2,11 @@
 
 Nothing here knows about networks: a problem is a batch of parameter vectors (B, P) and callables
 that return residuals, Jacobians, losses or gradients for such a batch (see :mod:`nnlandscape.settle`
-for the network glue). Three pieces:
+for the network glue). Four pieces:
 
+- :func:`bfgs`: BFGS with a weak Wolfe line search, which keeps making progress on nonsmooth
+  functions and typically ends with a line-search failure at a nonsmooth minimizer (Lewis &
+  Overton, Math. Program. 141 (2013) 135-163, sections 2 and 4.2); one problem at a time.
 - :func:`levenberg_marquardt`: damped Gauss-Newton steps for a batch of least-squares problems,
   each with its own damping (Levenberg 1944; Marquardt 1963; Nocedal & Wright, *Numerical
   Optimization*, 2nd ed., section 10.3).
@@ -32,8 +35,79 @@ if TYPE_CHECKING:  # torch is imported where LM runs: readers of settled files d
 ResidualFn = Callable[["torch.Tensor"], tuple["torch.Tensor", "torch.Tensor"]]
 #: loss (B,) of a batch of points (B, P)
 LossFn = Callable[["torch.Tensor"], "torch.Tensor"]
+#: loss and gradient (P,) of one point (P,)
+LossGradFn = Callable[[np.ndarray], tuple[float, np.ndarray]]
 #: gradients (M, P) of a batch of points (M, P)
 GradFn = Callable[[np.ndarray], np.ndarray]
+
+
+#: why :func:`bfgs` stopped
+BFGS_ITERATIONS, BFGS_LINE_SEARCH, BFGS_ZERO_GRADIENT = "iterations", "line search", "zero gradient"
+
+
+@dataclass
+class BfgsResult:
+    """Outcome of :func:`bfgs` for one problem."""
+
+    params: np.ndarray  # (P,) the last accepted point (the loss never rises)
+    loss: float
+    iterations: int  # accepted steps
+    stop: str  # BFGS_ITERATIONS, BFGS_LINE_SEARCH or BFGS_ZERO_GRADIENT
+
+
+def weak_wolfe_step(loss_grad: LossGradFn, point: np.ndarray, loss: float, slope: float,
+                    direction: np.ndarray, armijo: float, wolfe: float, bisections: int
+                    ) -> tuple[float, float, np.ndarray] | None:
+    """A step t along ``direction`` (``slope`` = gradient . direction < 0) meeting the Armijo
+    condition f(x + t d) <= f(x) + armijo t slope and the weak Wolfe condition
+    g(x + t d) . d >= wolfe slope, by doubling and bisection from t = 1 (Lewis & Overton 2013,
+    section 4.2); returns (t, loss, gradient) there, or None after ``bisections`` trials."""
+    lo, hi, t = 0.0, np.inf, 1.0
+    for _ in range(int(bisections)):
+        f, g = loss_grad(point + t * direction)
+        if not f <= loss + armijo * t * slope:  # too long (NaN counts as too long)
+            hi = t
+        elif g @ direction < wolfe * slope:  # too short: the function still falls steeply
+            lo = t
+        else:
+            return t, f, g
+        t = 0.5 * (lo + hi) if np.isfinite(hi) else 2.0 * lo
+    return None
+
+
+def bfgs(loss_grad: LossGradFn, start: np.ndarray, iterations: int, armijo: float = 1e-4,
+         wolfe: float = 0.9, bisections: int = 60) -> BfgsResult:
+    """Minimize a (possibly nonsmooth) function from ``start`` by BFGS with a weak Wolfe line search.
+
+    The inverse-Hessian approximation H starts as the identity, is scaled by s.y / y.y before the
+    first update (Nocedal & Wright, eq. 6.20) and updated by eq. 6.17; the weak Wolfe condition
+    keeps s.y > 0. On a nonsmooth function the iterates approach a kink and the line search
+    eventually fails: Lewis & Overton observe that this signals a nonsmooth stationary point to
+    working precision, which the caller then certifies by other means.
+    """
+    x = np.array(start, dtype=np.float64)
+    f, g = loss_grad(x)
+    h = np.eye(x.size)
+    for it in range(int(iterations)):
+        if not np.any(g):
+            return BfgsResult(x, f, it, BFGS_ZERO_GRADIENT)
+        d = -h @ g
+        slope = float(g @ d)
+        if not slope < 0.0:  # H lost positive definiteness to round-off: steepest descent
+            h, d = np.eye(x.size), -g
+            slope = float(g @ d)
+        step = weak_wolfe_step(loss_grad, x, f, slope, d, armijo, wolfe, bisections)
+        if step is None:
+            return BfgsResult(x, f, it, BFGS_LINE_SEARCH)
+        t, f_new, g_new = step
+        s, y = t * d, g_new - g
+        sy = float(s @ y)
+        if it == 0:
+            h = (sy / float(y @ y)) * h
+        rho, hy = 1.0 / sy, h @ y
+        h = h - rho * (np.outer(s, hy) + np.outer(hy, s)) + (rho * rho * float(y @ hy) + rho) * np.outer(s, s)
+        x, f, g = x + s, f_new, g_new
+    return BfgsResult(x, f, int(iterations), BFGS_ITERATIONS)
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 The training loss of a ReLU network is piecewise smooth: inside a region of fixed activation
 pattern it is a polynomial in the params, and it has kinks where a training point sits on a live
-unit's breakpoint (pre-activation 0). Smooth methods stall on kinks that lie in their way, so
-settling alternates two steps, batched over networks: Levenberg-Marquardt on the exact ReLU
+unit's breakpoint (pre-activation 0). Settling first runs BFGS with a weak Wolfe line search on each
+network (Lewis & Overton 2013), which keeps descending across kinks and stops at a line-search
+failure near a nonsmooth minimizer. Smooth methods stall on kinks that lie in their way, so
+settling then alternates two steps, batched over networks: Levenberg-Marquardt on the exact ReLU
 residuals (second order inside a region) and one gradient-sampling step (Burke, Lewis & Overton
 2005), whose min-norm direction passes kinks, with its radius shrinking by ten whenever it makes no
 progress. Every step is kept only where the ReLU loss drops, so settling never raises the loss.
@@ -22,10 +24,11 @@ import numpy as np
 import torch
 from torch.func import hessian
 
-from .network import forward, layer_slices, n_params, unflatten
+from .network import forward, layer_slices, mse_and_gradient_np, n_params, unflatten
 from .nonsmooth import (
     NOT_CERTIFIED,
     Tolerances,
+    bfgs,
     classify,
     gradient_sampling_step,
     levenberg_marquardt,
@@ -39,6 +42,7 @@ from .symmetry import symmetrize
 class SettleConfig:
     """The settle stage's settings (config ``settle``; every value is stated in the methods)."""
 
+    bfgs_iterations: int = 0  # BFGS (weak Wolfe) iterations per network before the rounds (0: none)
     rounds: int = 20  # LM + gradient-sampling rounds per descent
     restarts: int = 2  # descend -> certify; where descent is found, step there and descend again
     lm_iterations: int = 10  # LM iterations per round
@@ -56,11 +60,14 @@ class SettleConfig:
     seed: int = 17
 
     @classmethod
-    def from_config(cls, cfg: Mapping) -> SettleConfig:
-        """Build from config ``settle`` (keys such as ``count`` that are the workflow's are skipped)."""
+    def from_config(cls, cfg: Mapping, example: str | None = None) -> SettleConfig:
+        """Build from config ``settle``, with the settings of block ``settle.<example>`` (such as
+        ``bfgs_iterations``) over the shared ones; keys such as ``count`` that are the workflow's
+        are skipped."""
         names = {f.name for f in fields(cls)}
+        merged = {**cfg, **(cfg[example] if example is not None else {})}
         kw = {k: (tuple(float(b) for b in v) if isinstance(v, list) else v)
-              for k, v in cfg.items() if k in names}
+              for k, v in merged.items() if k in names}
         return cls(**kw)
 
 
@@ -260,6 +267,19 @@ def descend(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, cf
     return p, its, eps
 
 
+def quasi_newton(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, iterations: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each network of a batch (B, P) after at most ``iterations`` BFGS steps on its ReLU training
+    MSE (:func:`nnlandscape.nonsmooth.bfgs`); returns (points, BFGS iterations (B,) int64)."""
+    p = np.array(params, dtype=np.float64, ndmin=2)
+    its = np.zeros(len(p), dtype=np.int64)
+    if int(iterations) > 0:
+        for i in range(len(p)):
+            res = bfgs(lambda q: mse_and_gradient_np(q, x, y, n, k), p[i], int(iterations))
+            p[i], its[i] = res.params, res.iterations
+    return p, its
+
+
 def settle(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, cfg: SettleConfig,
            sym_tol: float = 1e-10, sym_sweeps: int = 10000) -> dict[str, np.ndarray]:
     """Settle a batch of end points (B, P) and certify each; returns the settled arrays
@@ -272,7 +292,7 @@ def settle(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, cfg
                                else np.float64)
                 for name in SETTLED_ARRAYS if name != "fit_index"}
     rng = np.random.default_rng(cfg.seed)
-    p, its = start.copy(), np.zeros(len(start), dtype=np.int64)
+    p, its = quasi_newton(start, x, y, n, k, cfg.bfgs_iterations)
     rho = np.full(len(p), np.nan)
     certs: list[Certificate | None] = [None] * len(p)
     todo = np.ones(len(p), dtype=bool)
