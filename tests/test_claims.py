@@ -248,15 +248,21 @@ def test_bound_is_named_in_the_row_and_the_table():
               resamples=10)
 
 
-def _graph(minima, energy, pairs, barrier, converged):
+def _graph(minima, energy, pairs, barrier, converged, route=None):
+    route = np.full(len(barrier), np.inf) if route is None else np.array(route, float)
     return {"minima": np.array(minima), "energy": np.array(energy, float), "pairs": np.array(pairs),
-            "barrier": np.array(barrier, float), "converged": np.array(converged, bool)}
+            "barrier": np.array(barrier, float), "route_barrier": route,
+            "converged": np.array(converged, bool)}
 
 
 def test_pair_barrier_over_loss_uses_each_pairs_own_end_losses():
     # minima are rows 7, 3, 9 of the settled file, listed out of order in the pairs
     g = _graph([3, 7, 9], [0.2, 0.4, 0.1], [[7, 9], [3, 7], [9, 3]], [0.05, 0.03, 0.0], [1, 1, 1])
     np.testing.assert_allclose(cr.pair_barrier_over_loss(g), [0.05 / 0.25, 0.03 / 0.3, 0.0])
+    # the constant-output route counts where it is lower than the band
+    g = _graph([3, 7, 9], [0.2, 0.4, 0.1], [[7, 9], [3, 7], [9, 3]], [0.05, 0.03, 0.0], [1, 1, 1],
+               route=[0.01, 0.5, 0.2])
+    np.testing.assert_allclose(cr.pair_barrier_over_loss(g), [0.01 / 0.25, 0.03 / 0.3, 0.0])
 
 
 def test_pairs_small_is_an_upper_bound_until_every_band_converged():
@@ -268,6 +274,13 @@ def test_pairs_small_is_an_upper_bound_until_every_band_converged():
     np.testing.assert_allclose(np.sort(ev.samples[0]), [0.01, 0.01, 0.02, 0.02, 0.03, 0.03])
     r = cr.Results(*([None] * 12), pairs={"gd": done, "adadelta": open_})
     assert cr._pairs_small(r, {}).bound == "upper"
+    # a converged band above the constant-output route is not the lowest path: still a bound
+    above = dict(done, route_barrier=np.array([1.0, 0.001, 1.0]))
+    r = cr.Results(*([None] * 12), pairs={"gd": done, "adadelta": above})
+    assert cr._pairs_small(r, {}).bound == "upper"
+    level = dict(done, route_barrier=np.array([0.002, 0.004, 0.006]))  # a tie is not above
+    assert cr._pairs_small(cr.Results(*([None] * 12), pairs={"gd": level, "adadelta": done}),
+                           {}).bound is None
     assert cr._pairs_small(cr.Results(*([None] * 12)), {}).samples[0].size == 0
     assert _value(ev) == pytest.approx(0.02)  # the median of the pooled ratios
 

@@ -18,6 +18,8 @@ from nnlandscape.band import NebConfig, band_forces
 from nnlandscape.neb import (
     choose_minima,
     climbing_saddle,
+    constant_output_route,
+    constant_output_top,
     fallback_minima,
     neb_path,
     network_energy,
@@ -25,6 +27,7 @@ from nnlandscape.neb import (
     path_beta,
     usable_minima,
 )
+from nnlandscape.network import layer_slices, mse_np, n_params
 
 X5 = np.array([-0.5, 0.0, 0.25, 0.5, 1.0])
 NEB = dict(images=5, spring=1.0, optimizer="fire", max_iter=20, tol=1e-3, climb=True, climb_after=5,
@@ -234,3 +237,44 @@ def test_chosen_end_points_are_integer_rows():
     settled = {"kind": np.array([0, 2, 1, 3], np.int64)}
     assert choose_minima(settled, 4, seed=1).dtype == np.int64
     assert fallback_minima(settled).dtype == np.int64
+
+
+def test_constant_output_route_is_continuous_and_peaks_at_the_closed_form_top():
+    n, k = 3, 3
+    rng = np.random.default_rng(8)
+    x = np.linspace(-1, 1, 41)
+    y = np.sin(4 * x) + 0.3
+    for _ in range(3):
+        a, b = rng.standard_normal((2, n_params(n, k)))
+        route = constant_output_route(a, b, y, n, k, 65)
+        assert route.shape == (3 * 65 - 2, n_params(n, k))
+        np.testing.assert_array_equal(route[0], a)
+        np.testing.assert_array_equal(route[-1], b)
+        energy = mse_np(route, x, y, n, k)
+        top = constant_output_top(energy[0], energy[-1], y)
+        assert top == max(energy[0], energy[-1], np.var(y))
+        # the route never rises above the closed-form top and reaches var(y) on its middle leg
+        assert energy.max() <= top * (1 + 1e-12)
+        np.testing.assert_allclose(energy[64:129], np.var(y), rtol=1e-12)
+        # continuous: equal steps per leg, none longer than a leg's length / 64
+        legs = [np.linalg.norm(route[64] - a), np.linalg.norm(route[128] - route[64]),
+                np.linalg.norm(b - route[128])]
+        assert np.linalg.norm(np.diff(route, axis=0), axis=1).max() <= max(legs) / 64 * (1 + 1e-9)
+        # leg 1 moves only the output layer (to weights 0, bias mean y), leg 3 likewise for b
+        w_out, b_out = layer_slices(n, k)[-1]
+        hidden = slice(0, w_out.start)
+        np.testing.assert_array_equal(route[:65, hidden], np.broadcast_to(a[hidden], (65, w_out.start)))
+        np.testing.assert_allclose(route[128:, hidden], np.broadcast_to(b[hidden], (65, w_out.start)),
+                                   rtol=0, atol=1e-14)  # route[128] ends leg 2: round-off
+        # (leg 2 holds the output layer exactly; its end points carry the legs' round-off)
+        assert np.all(route[65:128, w_out] == 0.0) and np.all(route[65:128, b_out] == np.mean(y))
+    # float32 inputs: the route and its top are float64 (the mean and variance of y in float64)
+    y32 = (np.sin(7 * x) + 0.1).astype(np.float32)
+    a32, b32 = rng.standard_normal((2, n_params(n, k))).astype(np.float32)
+    route = constant_output_route(a32, b32, y32, n, k, 5)
+    assert route.dtype == np.float64
+    assert route[5, layer_slices(n, k)[-1][1]][0] == np.mean(y32.astype(np.float64))
+    assert constant_output_top(0.0, 0.0, y32) == np.var(y32.astype(np.float64))
+    # between two exact fits of a nonconstant target the route climbs to var(y), higher than both
+    assert constant_output_top(0.0, 0.0, y) == pytest.approx(np.var(y))
+    assert constant_output_top(0.5, 0.1, np.array([0.0, 1.0])) == 0.5

@@ -189,9 +189,10 @@ def test_numpy_loss_and_gradient_match_autograd_with_relu_prime_zero_at_a_kink()
     x = np.linspace(-1, 1, 21)  # holds x = 0
     y = np.sin(3 * x)
     p = rng.standard_normal(n_params(n, k))
-    # unit 0 of the first layer: breakpoint exactly on the training point x = 0 (z = w x + 0)
+    # unit 0 of the first layer: breakpoint exactly on the training point x = 0.5 (w 0.5 is exact)
     (w1, b1) = unflatten(p, n, k)[0]
-    b1[0] = 0.0
+    b1[0] = -0.5 * w1[0, 0]
+    assert np.any(unflatten(p, n, k)[0][0][0, 0] * x + b1[0] == 0.0)
     for params in (p, rng.standard_normal(n_params(n, k))):
         loss, grad = mse_and_gradient_np(params, x, y, n, k)
         pt = torch.as_tensor(params).requires_grad_(True)
@@ -200,3 +201,26 @@ def test_numpy_loss_and_gradient_match_autograd_with_relu_prime_zero_at_a_kink()
         assert loss == pytest.approx(float(ref), rel=1e-14)
         np.testing.assert_allclose(grad, pt.grad.numpy(), rtol=1e-12, atol=1e-15)
         assert loss == pytest.approx(float(mse_np(params, x, y, n, k)), rel=1e-14)
+    # one hidden layer, unit 0's breakpoint on x = 0.5 with a live output weight and a nonzero
+    # residual there: relu'(0) = 0 leaves that point out of unit 0's bias and weight gradients
+    xs, ys = np.array([0.0, 0.5, 1.0]), np.array([0.0, 1.0, 0.0])
+    q = flatten([(np.array([[2.0], [1.0]]), np.array([-1.0, 0.0])),
+                 (np.array([[1.0, 1.0]]), np.array([0.0]))])
+    _, g = mse_and_gradient_np(q, xs, ys, 2, 1)
+    # outputs 0, 0.5, 2: residuals 0, -0.5, 2; unit 0 is on only at x = 1 (z = 1), unit 1 at 0.5, 1
+    np.testing.assert_allclose(g[[0, 2]], [2 / 3 * 2 * 1.0, 2 / 3 * 2])  # d/dw, d/db of unit 0
+    # float32 or integer inputs are computed in float64 all the same
+    loss, grad = mse_and_gradient_np(p, x, y, n, k)
+    loss32, grad32 = mse_and_gradient_np(p.astype(np.float32), x.astype(np.float32),
+                                         y.astype(np.float32), n, k)
+    ref32 = mse_and_gradient_np(p.astype(np.float32).astype(np.float64),
+                                x.astype(np.float32).astype(np.float64),
+                                y.astype(np.float32).astype(np.float64), n, k)
+    assert grad32.dtype == np.float64 and loss32 == ref32[0]
+    np.testing.assert_array_equal(grad32, ref32[1])
+    ints = mse_and_gradient_np(np.ones(n_params(n, k), np.int64), np.array([-1, 0, 1]),
+                               np.array([0, 1, 0]), n, k)
+    want = mse_and_gradient_np(np.ones(n_params(n, k)), np.array([-1.0, 0.0, 1.0]),
+                               np.array([0.0, 1.0, 0.0]), n, k)
+    assert ints[0] == want[0] and ints[1].dtype == np.float64
+    np.testing.assert_array_equal(ints[1], want[1])

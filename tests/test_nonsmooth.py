@@ -507,6 +507,19 @@ def test_weak_wolfe_step_meets_both_conditions_and_brackets_by_doubling_and_bise
 
     assert weak_wolfe_step(rising, np.zeros(1), 0.0, -1.0, np.ones(1), 1e-4, 0.9, 7) is None
     assert len(calls) == 7
+    # along d = 6, t = 1 reaches x = 6 where f = 0 = f0: no sufficient decrease (Armijo asks for
+    # f <= f0 - 1e-4 * 36), so t = 1/2 (x = 3, the minimizer)
+    d = np.array([6.0])
+    t, f, g = weak_wolfe_step(fg, np.zeros(1), f0, float(g0 @ d), d, 1e-4, 0.9, 60)
+    assert t == 0.5 and f == -9.0
+    # bfgs's own line search tries 60 steps by default before it gives up
+    def lying(x):  # its gradient points uphill: no step along -g lowers f
+        calls.append(1)
+        return float(x[0] ** 2), -2 * x
+
+    calls.clear()
+    res = bfgs(lying, np.array([1.0]), 5)
+    assert res.stop == BFGS_LINE_SEARCH and len(calls) == 1 + 60 and res.params.tolist() == [1.0]
 
 
 def test_bfgs_solves_a_quadratic_and_its_one_dimensional_secant_is_exact():
@@ -545,8 +558,9 @@ def test_bfgs_reaches_a_kink_minimum_and_stops_at_the_line_search():
 
 
 def test_bfgs_stops_at_once_on_a_zero_gradient_and_never_rises():
-    res = bfgs(_quadratic(np.eye(2), np.zeros(2)), np.zeros(2), 10)
+    res = bfgs(_quadratic(np.eye(2), np.zeros(2)), np.zeros(2, np.int64), 10)
     assert res.stop == BFGS_ZERO_GRADIENT and res.iterations == 0
+    assert res.params.dtype == np.float64 and res.params.tolist() == [0.0, 0.0] and res.loss == 0.0
     # |x|_1 + 0.1 |x|^2: kinked at its minimizer 0, approached without ever stepping uphill
     seen = []
 
@@ -558,3 +572,27 @@ def test_bfgs_stops_at_once_on_a_zero_gradient_and_never_rises():
     res = bfgs(fg, np.array([1.3, -0.7]), 60)
     assert res.loss < 1e-8 and res.loss == fg(res.params)[0]
     assert seen[0] > res.loss and min(seen) == res.loss
+
+
+def test_bfgs_iterates_follow_nocedal_wright_with_the_first_step_scaling():
+    # an ill-conditioned 2-d quadratic: the iterates after 1, 2, 3 steps against a dense reference
+    # (H0 = I, scaled by s.y / y.y before the first update, eq. 6.20; update eq. 6.17; unit steps
+    # accepted by the same weak Wolfe search)
+    a, b = np.array([[10.0, 2.0], [2.0, 1.0]]), np.array([1.0, -1.0])
+    fg = _quadratic(a, b)
+    x, h = np.array([1.0, 1.0]), np.eye(2)
+    want = []
+    for it in range(3):
+        f, g = fg(x)
+        d = -h @ g
+        t, _, g_new = weak_wolfe_step(fg, x, f, float(g @ d), d, 1e-4, 0.9, 60)
+        s, y = t * d, g_new - g
+        if it == 0:
+            h = (s @ y) / (y @ y) * np.eye(2)
+        rho = 1.0 / (s @ y)
+        v = np.eye(2) - rho * np.outer(y, s)
+        h = v.T @ h @ v + rho * np.outer(s, s)
+        x = x + s
+        want.append(x.copy())
+    for it in range(3):
+        np.testing.assert_allclose(bfgs(fg, np.array([1.0, 1.0]), it + 1).params, want[it], rtol=1e-12)

@@ -25,7 +25,8 @@ def test_choose_pairs_takes_nearest_neighbours_then_seeded_random_pairs():
 def test_pair_graph_from_hand_made_paths():
     def path(a, b, top, ea, eb):
         return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
-                "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.bool_(top < 9)}
+                "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.bool_(top < 9),
+                "route_top": np.float64(100.0)}
 
     files = [path(10, 11, 3.0, 1.0, 2.0), path(11, 12, 5.0, 2.0, 0.5), path(10, 12, 9.0, 1.0, 0.5)]
     g = pair_graph(files)
@@ -44,7 +45,8 @@ def test_disconnectivity_figure_draws_every_join():
 
     def path(a, b, top, ea, eb):
         return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
-                "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.False_}
+                "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.False_,
+                "route_top": np.float64(100.0)}
 
     g = pair_graph([path(0, 1, 3.0, 1.0, 2.0), path(1, 2, 5.0, 2.0, 0.5)])
     fig = figure_disconnectivity({"gd": g, "adadelta": g})
@@ -118,7 +120,8 @@ def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeyp
 def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tree():
     def path(a, b, top, ea, eb, straight_top):
         return {"pair": np.array([a, b]), "energy": np.array([ea, 0.5 * (ea + top), top, eb]),
-                "straight_energy": np.array([ea, straight_top, eb]), "converged": np.bool_(top < 5)}
+                "straight_energy": np.array([ea, straight_top, eb]), "converged": np.bool_(top < 5),
+                "route_top": np.float64(100.0)}
 
     files = [path(10, 11, 3.0, 1.0, 2.0, 4.0), path(11, 12, 5.0, 2.0, 0.5, 2.0),
              path(10, 11, 2.5, 1.0, 2.0, 3.0), path(10, 12, 9.0, 1.0, 0.5, 9.0)]
@@ -142,7 +145,10 @@ def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tr
                                "p_straight_barrier_median": 1.5,
                                "p_barrier_over_loss": 2.0 / (3.5 / 3),
                                "p_straight_ratio_median": 0.5,  # 1/2, 0.5/1, 8/8; the flat one is out
-                               "p_joins": 2})
+                               "p_joins": 2,
+                               # route tops at 100, far above every band: they change nothing
+                               "p_route_barrier_median": 98.0, "p_above_route": 0,
+                               "p_best_barrier_median": 2.0, "p_best_barrier_over_loss": 2.0 / (3.5 / 3)})
     assert all(type(n[k]) is int for k in ("p_pairs", "p_converged", "p_minima", "p_joins"))
     flat = pair_numbers(dict(g, straight_barrier=np.zeros(4)), "p")
     assert np.isnan(flat["p_straight_ratio_median"])
@@ -172,3 +178,21 @@ def test_random_pairs_never_repeat():
     for seed in range(3):
         every = choose_pairs(x, np.arange(6), 0, 15, seed=seed)  # all 15 pairs, drawn at random
         assert len({tuple(p) for p in every.tolist()}) == 15
+
+
+def test_the_constant_output_route_lowers_a_saddle_only_where_it_is_below_the_band():
+    def path(a, b, top, ea, eb, route):
+        return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
+                "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.True_,
+                "route_top": np.float64(route)}
+
+    # 10-11: band top 3, route 2.5 (lower); 11-12: band top 5, route 7 (higher)
+    g = pair_graph([path(10, 11, 3.0, 1.0, 2.0, 2.5), path(11, 12, 5.0, 2.0, 0.5, 7.0)])
+    assert g["saddle"][0, 1] == g["saddle"][1, 0] == 2.5 and g["saddle"][1, 2] == 5.0
+    np.testing.assert_array_equal(g["barrier"], [1.0, 3.0])
+    np.testing.assert_array_equal(g["route_barrier"], [0.5, 5.0])
+    np.testing.assert_array_equal(g["join_level"], [2.5, 5.0])
+    n = pair_numbers(g, "p")
+    assert n["p_route_barrier_median"] == 2.75 and n["p_above_route"] == 1
+    assert n["p_best_barrier_median"] == 1.75  # median of 0.5 and 3
+    assert n["p_best_barrier_over_loss"] == pytest.approx(1.75 / np.mean([1.0, 2.0, 0.5]))

@@ -200,7 +200,7 @@ def test_image_study_and_path_files(tmp_path):
                        match="'energy' has non-finite values; delete it and rerun rule 'neb_path'"):
         load_path(tmp_path / "bad.npz")
     pair = {"images": np.zeros((3, 2)), "energy": np.zeros(3), "straight_energy": np.zeros(3),
-            "pair": np.array([1, 2]), "converged": np.bool_(True)}
+            "pair": np.array([1, 2]), "converged": np.bool_(True), "route_top": np.float64(0.2)}
     np.savez(tmp_path / "q.npz", **pair)
     assert load_pair(tmp_path / "q.npz")["pair"].tolist() == [1, 2]
     np.savez(tmp_path / "q2.npz", **(pair | {"images": np.full((3, 2), np.inf)}))
@@ -273,7 +273,8 @@ def test_neb_numbers_need_both_saddle_arrays_and_empty_graphs_keep_dtypes(tmp_pa
     g = pair_graph([])
     assert g["minima"].dtype == np.int64 and g["pairs"].shape == (0, 2) and g["pairs"].dtype == np.int64
     files = [{"pair": np.array([0, 1]), "energy": np.array([1.0, 2.0, 0.5]),
-              "straight_energy": np.array([1.0, 3.0, 0.5]), "converged": np.False_}]
+              "straight_energy": np.array([1.0, 3.0, 0.5]), "converged": np.False_,
+              "route_top": np.float64(2.5)}]
     g = pair_graph(files)
     for key in ("energy", "barrier", "straight_barrier"):
         assert g[key].dtype == np.float64, key
@@ -281,3 +282,15 @@ def test_neb_numbers_need_both_saddle_arrays_and_empty_graphs_keep_dtypes(tmp_pa
     np.savez(tmp_path / "p.npz", energy=np.zeros(3), arc=np.linspace(0, 1, 3))
     with pytest.raises(ResultFileError, match="missing array 'images'"):
         load_path(tmp_path / "p.npz")
+
+
+def test_route_numbers_compare_each_band_with_its_constant_output_route():
+    from nnlandscape.path_stats import route_numbers
+
+    paths = [{"energy": np.array([0.0, 0.3, 0.1]), "route_top": np.float64(0.2)},   # band above
+             {"energy": np.array([0.0, 0.15, 0.1]), "route_top": np.float64(0.25)},  # band below
+             {"energy": np.array([0.0, 0.2, 0.05]), "route_top": np.float64(0.2)}]   # a tie
+    out = route_numbers(paths)
+    assert out["above_route"] == 1
+    assert out["route_barrier_median"] == pytest.approx(0.15)  # 0.1, 0.15, 0.15
+    assert out["best_barrier_median"] == pytest.approx(0.1)  # min(0.2, 0.1), min(0.05, 0.15), 0.15

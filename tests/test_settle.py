@@ -325,6 +325,13 @@ def test_quasi_newton_lowers_each_network_by_bfgs_and_zero_iterations_change_not
     same, its = quasi_newton(p, x, y, N, K, 0)
     np.testing.assert_array_equal(same, p)
     assert its.tolist() == [0, 0, 0]
+    one, its = quasi_newton(p[0], x, y, N, K, 1)  # one network (P,), one step
+    assert one.shape == (1, p.shape[1]) and its.tolist() == [1]
+    np.testing.assert_array_equal(one[0], bfgs(lambda v: mse_and_gradient_np(v, x, y, N, K), p[0], 1).params)
+    low, _ = quasi_newton(p.astype(np.float32), x, y, N, K, 5)  # float32 in, float64 BFGS points out
+    assert low.dtype == np.float64
+    np.testing.assert_array_equal(low[0], bfgs(lambda v: mse_and_gradient_np(v, x, y, N, K),
+                                               p[0].astype(np.float32).astype(np.float64), 5).params)
     q, its = quasi_newton(p, x, y, N, K, 50)
     assert its.dtype == np.int64 and np.all((its > 0) & (its <= 50))
     for b in range(len(p)):  # each network is its own BFGS run

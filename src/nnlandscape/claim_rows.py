@@ -333,19 +333,23 @@ def _neb_twist(r: Results, c: Mapping) -> Evidence:
 
 
 def pair_barrier_over_loss(graph: Mapping[str, np.ndarray]) -> np.ndarray:
-    """(p,) per minimum-to-minimum path: its barrier (band top minus the higher end) over the mean
-    of its two end points' losses."""
+    """(p,) per minimum-to-minimum path: its barrier (the lower of the band's and the constant-output
+    route's top, minus the higher end) over the mean of its two end points' losses."""
     where = {int(m): i for i, m in enumerate(graph["minima"])}
     energy = np.asarray(graph["energy"], np.float64)
     ends = np.array([[energy[where[int(a)]], energy[where[int(b)]]] for a, b in graph["pairs"]])
-    return np.asarray(graph["barrier"], np.float64) / ends.reshape(-1, 2).mean(axis=1)
+    best = np.minimum(np.asarray(graph["barrier"], np.float64),
+                      np.asarray(graph["route_barrier"], np.float64))
+    return best / ends.reshape(-1, 2).mean(axis=1)
 
 
 def _pairs_small(r: Results, c: Mapping) -> Evidence:
     graphs = [r.pairs[o] for o in OPTIMIZERS] if r.pairs else []
     ratio = np.concatenate([pair_barrier_over_loss(g) for g in graphs]) if graphs else np.zeros(0)
-    converged = all(bool(np.all(g["converged"])) for g in graphs)
-    # an unconverged band's top bounds the lowest barrier from above; a converged one estimates it
+    converged = all(bool(np.all(g["converged"]) and np.all(g["barrier"] <= g["route_barrier"]))
+                    for g in graphs)
+    # an unconverged band's top bounds the lowest barrier from above, as does the constant-output
+    # route's; a converged band below the route estimates it
     return Evidence((ratio[np.isfinite(ratio)],), median, bound=None if converged else "upper")
 
 
@@ -569,7 +573,8 @@ ROWS: tuple[Row, ...] = (
         "median turning angle on the descent minus on the plateau (degrees)", "converged paths",
         _neb_twist),
     Row("pairs_small", "Barriers between fitted minima are small compared with their losses",
-        "median over minimum-to-minimum paths (both optimizers) of barrier / mean end-point loss",
+        "median over minimum-to-minimum paths (both optimizers) of barrier (band or constant-output "
+        "route, the lower) / mean end-point loss",
         "pairs", _pairs_small),
     Row("hessian_nonnegative", "The Hessian at the minima has no negative eigenvalue",
         "share of sampled minima with a clearly negative eigenvalue", "spectra", _hessian_negative),

@@ -5,6 +5,10 @@ beta, chosen on the perfect fit): the ReLU loss is only piecewise smooth, its fo
 kinks and a band's largest perpendicular force stalls instead of vanishing. The converged band is
 then evaluated on the ReLU loss, and its climbing image is checked for a first-order saddle of the
 loss it was converged on (:mod:`nnlandscape.saddle`). The algorithm is in :mod:`nnlandscape.band`.
+
+Every band is also compared with the constant-output route (:func:`constant_output_route`), a path
+that exists between any two networks of this family and whose top is known in closed form: a band
+whose top lies above it is certainly not a minimum-energy path.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import torch
 
 from .band import EnergyFn, NebConfig, band_forces, linear_path, nudged_elastic_band
 from .hessian import choose_beta, loss_hessian, softplus
-from .network import mse
+from .network import layer_slices, mse
 from .nonsmooth import DESCENT_FOUND, NOT_CERTIFIED
 from .saddle import hessian_index, probe_kink
 from .settle import rescaling_directions
@@ -37,6 +41,36 @@ def network_energy(x: np.ndarray, y: np.ndarray, n: int, k: int,
     return energy
 
 
+def constant_output_top(energy_start: float, energy_end: float, y: np.ndarray) -> float:
+    """Top of :func:`constant_output_route` between networks of training MSE ``energy_start`` and
+    ``energy_end``: max(energy_start, energy_end, var(y)), var(y) (population variance) being the
+    MSE of the constant output mean(y). An upper bound on the top of the lowest path between them."""
+    return float(max(energy_start, energy_end, np.var(np.asarray(y, np.float64))))
+
+
+def constant_output_route(start: np.ndarray, end: np.ndarray, y: np.ndarray, n: int, k: int,
+                          images: int) -> np.ndarray:
+    """A continuous path (3 images - 2, P) from ``start`` to ``end`` over which the training MSE
+    never exceeds :func:`constant_output_top`.
+
+    Leg 1 moves only the output layer, linearly, to weights 0 and bias mean(y): the output, and so
+    each residual, is affine along it, so the MSE is a convex quadratic and peaks at an end. Leg 2
+    moves the hidden layers from ``start``'s to ``end``'s under that constant output: the MSE stays
+    var(y). Leg 3 is leg 1 of ``end`` backwards. ``images`` points per leg, shared ends counted once.
+    """
+    a, b = (np.array(v, dtype=np.float64) for v in (start, end))
+    w_out, b_out = layer_slices(n, k)[-1]
+    out = np.r_[w_out, b_out]
+    flat = a.copy()
+    flat[out] = 0.0
+    flat[b_out] = float(np.mean(np.asarray(y, np.float64)))
+    target = b.copy()
+    target[out] = flat[out]
+    t = np.linspace(0.0, 1.0, int(images))[:, None]
+    legs = [a + t * (flat - a), flat + t * (target - flat), target + t * (b - target)]
+    return np.concatenate([legs[0], legs[1][1:], legs[2][1:]])
+
+
 def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
                  cfg: NebConfig, beta: float, saddle_tol: float, probe_step: float,
                  probe_directions: int, seed: int) -> dict[str, np.ndarray]:
@@ -55,7 +89,8 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
     relu_force = float(band_forces(relu, band, cfg.spring).residual.max())
     out = {**res.arrays(), "energy_relaxed": res.energy, "energy": energy, "midpoint_energy": mid,
            "straight_energy": straight, "relu_max_perp_force": np.float64(relu_force),
-           "beta": np.float64(beta)}
+           "beta": np.float64(beta),
+           "route_top": np.float64(constant_output_top(energy[0], energy[-1], y))}
     out.update(climbing_saddle(res.images, res.climbing_index, res.converged, x, y, n, k, beta,
                                saddle_tol, probe_step, probe_directions, seed))
     return out

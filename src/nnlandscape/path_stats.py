@@ -20,9 +20,11 @@ PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_in
                "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
                "saddle_verified": 0}
 #: Arrays of a pair file (a path between two minima).
-PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0}
+PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0,
+               "route_top": 0}
 #: what the claims read from a pair graph (``pair_graph``)
-PAIR_GRAPH_ARRAYS = {"minima": 1, "energy": 1, "pairs": 2, "barrier": 1, "converged": 1}
+PAIR_GRAPH_ARRAYS = {"minima": 1, "energy": 1, "pairs": 2, "barrier": 1, "route_barrier": 1,
+                     "converged": 1}
 
 
 def load_path(path) -> dict[str, np.ndarray]:
@@ -102,6 +104,19 @@ def path_arrays(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float)
     }
 
 
+def route_numbers(paths: Sequence[Mapping[str, np.ndarray]]) -> dict[str, object]:
+    """Bands against the constant-output route (:func:`nnlandscape.neb.constant_output_route`):
+    its median barrier, how many band tops lie above its top (those bands are not minimum-energy
+    paths), and the median of the lower of the two barriers (the best upper bound known)."""
+    energy = [np.asarray(p["energy"], np.float64) for p in paths]
+    high = np.array([max(e[0], e[-1]) for e in energy])
+    top = np.array([e.max() for e in energy])
+    route = np.array([float(p["route_top"]) for p in paths])
+    return {"route_barrier_median": float(np.median(route - high)),
+            "above_route": int(np.sum(top > route)),
+            "best_barrier_median": float(np.median(np.minimum(top, route) - high))}
+
+
 def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float) -> dict[str, object]:
     """Convergence and saddle-test numbers of a set of paths (unprefixed keys); unverified
     converged paths are named by their index."""
@@ -171,6 +186,8 @@ def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
     }
     if all("straight_energy" in p and "saddle_verified" in p for p in paths):
         out.update(saddle_numbers(paths, drop_fraction))
+    if all("route_top" in p for p in paths):
+        out.update(route_numbers(paths))
     return {f"{prefix}_{key}": value for key, value in out.items()}
 
 
@@ -206,28 +223,30 @@ def load_pair(path) -> dict[str, np.ndarray]:
 
 def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Graph arrays from pair files: the minima involved, their ReLU losses (the band's end
-    energies), the saddle matrix (path tops; inf where no path), barriers, spanning tree, joins and
-    a layout for the disconnectivity graph."""
+    energies), the saddle matrix (the lower of the band's top and the constant-output route's; inf
+    where no path), barriers, spanning tree, joins and a layout for the disconnectivity graph."""
     rows = sorted({int(v) for f in pair_files for v in f["pair"]})
     where = {r: i for i, r in enumerate(rows)}
     energy = np.full(len(rows), np.nan)
     saddle = np.full((len(rows), len(rows)), np.inf)
     straight = np.full(len(pair_files), np.nan)
     barrier = np.full(len(pair_files), np.nan)
+    route = np.full(len(pair_files), np.nan)
     for p, f in enumerate(pair_files):
         i, j = (where[int(v)] for v in f["pair"])
         e = np.asarray(f["energy"], np.float64)
         energy[i], energy[j] = e[0], e[-1]
         top = float(e.max())
-        saddle[i, j] = saddle[j, i] = min(saddle[i, j], top)
+        saddle[i, j] = saddle[j, i] = min(saddle[i, j], top, float(f["route_top"]))
         barrier[p] = top - max(e[0], e[-1])
+        route[p] = float(f["route_top"]) - max(e[0], e[-1])
         s = np.asarray(f["straight_energy"], np.float64)
         straight[p] = s.max() - max(s[0], s[-1])
     joins = superbasin_joins(energy, saddle)
     leaf_x, node_x = graph_layout(energy, joins)
     return {"minima": np.asarray(rows, np.int64), "energy": energy, "saddle": saddle,
             "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
-            "barrier": barrier, "straight_barrier": straight,
+            "barrier": barrier, "route_barrier": route, "straight_barrier": straight,
             "converged": np.array([bool(f["converged"]) for f in pair_files], bool),
             "tree": spanning_tree(saddle),
             "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
@@ -239,6 +258,7 @@ def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, obje
     loss, and NEB barrier over the straight segment's (median ratio)."""
     b, s = graph["barrier"], graph["straight_barrier"]
     ratio = b[s > 0] / s[s > 0]
+    best = np.minimum(b, graph["route_barrier"])
     out = {
         "pairs": int(b.size),
         "converged": int(np.sum(graph["converged"])),
@@ -247,6 +267,10 @@ def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, obje
         "straight_barrier_median": float(np.median(s)),
         "barrier_over_loss": float(np.median(b) / np.mean(graph["energy"])),
         "straight_ratio_median": float(np.median(ratio)) if ratio.size else float("nan"),
+        "route_barrier_median": float(np.median(graph["route_barrier"])),
+        "above_route": int(np.sum(b > graph["route_barrier"])),
+        "best_barrier_median": float(np.median(best)),
+        "best_barrier_over_loss": float(np.median(best) / np.mean(graph["energy"])),
         "joins": int(graph["join_level"].size),
     }
     return {f"{prefix}_{key}": value for key, value in out.items()}
