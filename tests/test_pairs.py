@@ -186,13 +186,17 @@ def test_the_constant_output_route_lowers_a_saddle_only_where_it_is_below_the_ba
                 "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.True_,
                 "route_top": np.float64(route)}
 
-    # 10-11: band top 3, route 2.5 (lower); 11-12: band top 5, route 7 (higher)
-    g = pair_graph([path(10, 11, 3.0, 1.0, 2.0, 2.5), path(11, 12, 5.0, 2.0, 0.5, 7.0)])
+    # 10-11: band top 3, route 2.5 (lower); 11-12: band top 5, route 7 (higher); a second 10-11
+    # path after the first, higher on both counts, keeps the saddle at 2.5; 10-12: band top 4 and
+    # route 4 (a tie is not above)
+    g = pair_graph([path(10, 11, 3.0, 1.0, 2.0, 2.5), path(11, 12, 5.0, 2.0, 0.5, 7.0),
+                    path(10, 11, 4.0, 1.0, 2.0, 6.0), path(10, 12, 4.0, 1.0, 0.5, 4.0)])
     assert g["saddle"][0, 1] == g["saddle"][1, 0] == 2.5 and g["saddle"][1, 2] == 5.0
-    np.testing.assert_array_equal(g["barrier"], [1.0, 3.0])
-    np.testing.assert_array_equal(g["route_barrier"], [0.5, 5.0])
-    np.testing.assert_array_equal(g["join_level"], [2.5, 5.0])
+    assert g["saddle"][0, 2] == 4.0
+    np.testing.assert_array_equal(g["barrier"], [1.0, 3.0, 2.0, 3.0])
+    np.testing.assert_array_equal(g["route_barrier"], [0.5, 5.0, 4.0, 3.0])
+    np.testing.assert_array_equal(g["join_level"], [2.5, 4.0])
     n = pair_numbers(g, "p")
-    assert n["p_route_barrier_median"] == 2.75 and n["p_above_route"] == 1
-    assert n["p_best_barrier_median"] == 1.75  # median of 0.5 and 3
-    assert n["p_best_barrier_over_loss"] == pytest.approx(1.75 / np.mean([1.0, 2.0, 0.5]))
+    assert n["p_route_barrier_median"] == 3.5 and n["p_above_route"] == 1
+    assert n["p_best_barrier_median"] == 2.5  # median of 0.5, 3, 2, 3
+    assert n["p_best_barrier_over_loss"] == pytest.approx(2.5 / np.mean([1.0, 2.0, 0.5]))

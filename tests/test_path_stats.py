@@ -272,11 +272,12 @@ def test_neb_numbers_need_both_saddle_arrays_and_empty_graphs_keep_dtypes(tmp_pa
     assert "neb_saddle_verified" not in out and out["neb_barrier_median"] == pytest.approx(0.2)
     g = pair_graph([])
     assert g["minima"].dtype == np.int64 and g["pairs"].shape == (0, 2) and g["pairs"].dtype == np.int64
+    assert g["converged"].dtype == bool and g["route_barrier"].dtype == np.float64
     files = [{"pair": np.array([0, 1]), "energy": np.array([1.0, 2.0, 0.5]),
               "straight_energy": np.array([1.0, 3.0, 0.5]), "converged": np.False_,
               "route_top": np.float64(2.5)}]
     g = pair_graph(files)
-    for key in ("energy", "barrier", "straight_barrier"):
+    for key in ("energy", "barrier", "straight_barrier", "route_barrier"):
         assert g[key].dtype == np.float64, key
     assert g["converged"].dtype == bool
     np.savez(tmp_path / "p.npz", energy=np.zeros(3), arc=np.linspace(0, 1, 3))
