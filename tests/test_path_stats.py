@@ -192,7 +192,8 @@ def test_image_study_and_path_files(tmp_path):
     good = {"images": np.zeros((3, 2)), "energy": np.zeros(3), "midpoint_energy": np.zeros(2),
             "arc": np.linspace(0, 1, 3), "fit_index": np.int64(1), "converged": np.bool_(True),
             "iterations": np.int64(3), "max_perp_force": np.float64(0.1),
-            "straight_energy": np.zeros(3), "saddle_verified": np.bool_(False)}
+            "straight_energy": np.zeros(3), "saddle_verified": np.bool_(False),
+            "route_top": np.float64(0.2)}
     np.savez(tmp_path / "p.npz", **good)
     assert load_path(tmp_path / "p.npz")["fit_index"] == 1
     np.savez(tmp_path / "bad.npz", **(good | {"energy": np.array([0.0, np.nan, 0.0])}))

@@ -18,7 +18,7 @@ from .settled import certified
 #: Arrays of a path file and their dimensions (see RESULTS.md).
 PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
                "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
-               "saddle_verified": 0}
+               "saddle_verified": 0, "route_top": 0}
 #: Arrays of a pair file (a path between two minima).
 PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0,
                "route_top": 0}

@@ -23,7 +23,8 @@ def _floor(paths: Sequence[Mapping[str, np.ndarray]]) -> float:
 
 def figure_neb_energy(paths: Sequence[Mapping[str, np.ndarray]]):
     """Figure 8: (a) training MSE along every path against normalized arc length, log scale;
-    (b) the first path in detail, images marked, with the energy halfway between images."""
+    (b) the first path in detail, images marked, with the energy halfway between images and the
+    top of the constant-output route between its end points."""
     fig, (a, b) = new_figure(2, height=2.6, sharey=True)
     floor = _floor(paths)
     palette = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, len(paths)))
@@ -41,6 +42,8 @@ def figure_neb_energy(paths: Sequence[Mapping[str, np.ndarray]]):
     b.scatter(0.5 * (arc[1:] + arc[:-1]), mid, marker="x", s=9, lw=0.7, color="#d62728", zorder=3,
               label="halfway between images")
     b.axhline(e[-1], color="0.5", lw=0.6, ls=":", label="local minimum")
+    # the closed-form top of the constant-output route between the same end points
+    b.axhline(float(p["route_top"]), color="0.3", lw=0.6, ls="--", label="constant-output route top")
     b.set(yscale="log", xlabel="normalized arc length (0: global minimum)", xlim=(0, 1))
     b.legend(loc="lower right")
     b.text(0.02, 0.04, f"global minimum: MSE {e[0]:.0e}", transform=b.transAxes, fontsize=6)
