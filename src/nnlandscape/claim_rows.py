@@ -335,12 +335,12 @@ def _neb_twist(r: Results, c: Mapping) -> Evidence:
 def pair_barrier_over_loss(graph: Mapping[str, np.ndarray]) -> np.ndarray:
     """(p,) per minimum-to-minimum path: its barrier (the lower of the band's and the constant-output
     route's top, minus the higher end) over the mean of its two end points' losses."""
+    from .path_stats import pair_best_barrier
+
     where = {int(m): i for i, m in enumerate(graph["minima"])}
     energy = np.asarray(graph["energy"], np.float64)
     ends = np.array([[energy[where[int(a)]], energy[where[int(b)]]] for a, b in graph["pairs"]])
-    best = np.minimum(np.asarray(graph["barrier"], np.float64),
-                      np.asarray(graph["route_barrier"], np.float64))
-    return best / ends.reshape(-1, 2).mean(axis=1)
+    return pair_best_barrier(graph) / ends.reshape(-1, 2).mean(axis=1)
 
 
 def _pairs_small(r: Results, c: Mapping) -> Evidence:

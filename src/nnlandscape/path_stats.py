@@ -253,12 +253,19 @@ def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.n
             "leaf_x": leaf_x, "node_x": node_x}
 
 
+def pair_best_barrier(graph: Mapping[str, np.ndarray]) -> np.ndarray:
+    """(p,) float64 per pair: the lower of its band's barrier and its constant-output route's, the
+    best upper bound known on the lowest barrier between the two minima."""
+    return np.minimum(np.asarray(graph["barrier"], np.float64),
+                      np.asarray(graph["route_barrier"], np.float64))
+
+
 def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, object]:
     """Numbers about the minimum-to-minimum paths: median barrier, barrier over mean end-point
     loss, and NEB barrier over the straight segment's (median ratio)."""
     b, s = graph["barrier"], graph["straight_barrier"]
     ratio = b[s > 0] / s[s > 0]
-    best = np.minimum(b, graph["route_barrier"])
+    best = pair_best_barrier(graph)
     out = {
         "pairs": int(b.size),
         "converged": int(np.sum(graph["converged"])),
