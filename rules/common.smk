@@ -9,6 +9,10 @@ EXAMPLES = ["main", "complex"]
 OPTIMIZERS = list(TRAINING_OPTIMIZERS)
 SCIENCE_ENV = "../envs/science.yaml"
 LATEX_ENV = "../envs/latex.yaml"
+# Scheduling: the longest chain of jobs is perfect fit -> training -> settle -> NEB paths and pairs,
+# so its jobs go first; the studies off that chain (step budgets, larger networks, basin, ablation,
+# figures) fill the cores around it instead of delaying it to the end.
+PRIORITY = {"perfect_fit": 40, "training": 30, "settle": 20, "paths": 10}
 # LaTeX sources live beside the Snakefile (the working directory may be elsewhere: snakemake -d).
 PAPER_DIR = f"{workflow.basedir}/paper"
 

@@ -4,6 +4,7 @@ rule perfect_fit:
         stability="results/{example}/stability.json",
     log:
         "logs/perfect_fit/{example}.log",
+    priority: PRIORITY["perfect_fit"]
     conda:
         SCIENCE_ENV
     threads: 1
@@ -25,6 +26,7 @@ rule train_shard:
         "logs/train_shard/{example}-{optimizer}-{shard}.log",
     benchmark:
         "results/benchmarks/train_shard/{example}-{optimizer}-{shard}.tsv"
+    priority: PRIORITY["training"]
     conda:
         SCIENCE_ENV
     threads: 2
@@ -54,6 +56,7 @@ rule join_minima:
         "logs/join_minima/{example}-{optimizer}.log",
     benchmark:
         "results/benchmarks/join_minima/{example}-{optimizer}.tsv"
+    priority: PRIORITY["training"]
     conda:
         SCIENCE_ENV
     threads: 1

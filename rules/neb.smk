@@ -13,6 +13,7 @@ rule neb_path:
         "results/benchmarks/neb_path/{example}-{j}.tsv"
     wildcard_constraints:
         j=r"\d{3}",
+    priority: PRIORITY["paths"]
     conda:
         SCIENCE_ENV
     threads: 1

@@ -13,6 +13,7 @@ rule pair_path:
         "results/benchmarks/pair_path/{example}-{optimizer}-{j}.tsv"
     wildcard_constraints:
         j=r"\d{3}",
+    priority: PRIORITY["paths"]
     conda:
         SCIENCE_ENV
     threads: 1

@@ -12,6 +12,7 @@ rule settle_shard:
         "logs/settle_shard/{example}-{optimizer}-{shard}.log",
     benchmark:
         "results/benchmarks/settle_shard/{example}-{optimizer}-{shard}.tsv"
+    priority: PRIORITY["settle"]
     conda:
         SCIENCE_ENV
     # one thread: the batched linear algebra is small, and two torch threads per job on a busy
@@ -32,6 +33,7 @@ rule join_settled:
         settled="results/{example}/settled/{optimizer}/minima.npz",
     log:
         "logs/join_settled/{example}-{optimizer}.log",
+    priority: PRIORITY["settle"]
     conda:
         SCIENCE_ENV
     threads: 1

@@ -205,3 +205,17 @@ def test_window_converges_a_band_across_a_kink_that_plain_test_does_not():
     _, plain, _, _ = relax_band(vee, band, NebConfig(**cfg))
     _, windowed, hist, _ = relax_band(vee, band, NebConfig(**cfg, window=16, radius=0.05))
     assert not plain and windowed
+
+
+def test_segment_points_lie_evenly_inside_each_segment():
+    from nnlandscape.band import segment_points
+
+    band = torch.tensor([[0.0, 0.0], [4.0, 0.0], [4.0, 8.0]], dtype=torch.float64)
+    pts = segment_points(band, 3).numpy()
+    assert pts.shape == (2, 3, 2)
+    np.testing.assert_allclose(pts[0], [[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]])
+    np.testing.assert_allclose(pts[1], [[4.0, 2.0], [4.0, 4.0], [4.0, 6.0]])
+    np.testing.assert_allclose(segment_points(band, 1).numpy()[:, 0], [[2.0, 0.0], [4.0, 4.0]])
+    assert segment_points(band.float(), 2).dtype == torch.float32
+    with pytest.raises(ValueError, match="neb.segment_samples must be at least 1, got 0"):
+        NebConfig(segment_samples=0)

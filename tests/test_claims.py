@@ -885,7 +885,8 @@ def _path(images, energy, arc=None, straight=None):
     arc = np.linspace(0, 1, len(images)) if arc is None else arc
     straight = np.zeros(len(images)) if straight is None else straight
     return {"images": images, "energy": np.asarray(energy, np.float64), "arc": arc,
-            "midpoint_energy": np.asarray(energy, np.float64)[1:], "converged": np.True_,
+            "midpoint_energy": np.asarray(energy, np.float64)[1:],
+            "segment_max": np.minimum(energy[1:], energy[:-1]), "converged": np.True_,
             "straight_energy": np.asarray(straight, np.float64)}
 
 
@@ -925,6 +926,10 @@ def test_neb_lowers_compares_with_the_straight_segment():
     r = _results(pf=pf, paths=[over, lower, flat])
     assert cr._neb_lowers(r, {}).samples[0].tolist() == pytest.approx([0.5, 0.125])
     assert _value(cr._neb_lowers(r, {})) == pytest.approx(0.3125)
+    # a ridge inside a segment of `over` (1.75): the band climbs to it, ratio (1.75 - 0.5) / 1.5
+    ridge = over | {"segment_max": np.array([1.75, 0.5])}
+    r = _results(pf=pf, paths=[ridge, lower, flat])
+    assert cr._neb_lowers(r, {}).samples[0].tolist() == pytest.approx([1.25 / 1.5, 0.125])
 
 def test_embedded_candidates_and_larger_saddles():
     ex, pf, spline = _small_example()

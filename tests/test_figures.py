@@ -157,6 +157,7 @@ def fake_path(rng, images=9, dim=136, fit=3):
     energy = np.concatenate([[1e-20], np.full(images - 1, 0.1)])
     energy[2] = 0.3
     return {"arc": arc, "energy": energy, "midpoint_energy": 0.5 * (energy[1:] + energy[:-1]) + 0.01,
+            "segment_max": np.maximum(energy[1:], energy[:-1]) + 0.02,
             "fit_index": np.int64(fit), "images": np.cumsum(rng.normal(size=(images, dim)), axis=0),
             "route_top": np.float64(0.25)}
 
@@ -173,7 +174,7 @@ def test_fig08_energy_along_paths():
     np.testing.assert_array_equal(line_with(b, paths[0]["energy"]).get_xdata(), paths[0]["arc"])
     mid = scatter_offsets(b)[0]
     np.testing.assert_allclose(mid[:, 0], 0.5 * (paths[0]["arc"][1:] + paths[0]["arc"][:-1]))
-    np.testing.assert_allclose(mid[:, 1], paths[0]["midpoint_energy"])
+    np.testing.assert_allclose(mid[:, 1], paths[0]["segment_max"])  # the top the barrier counts
     assert a.get_ylim()[0] == pytest.approx(0.1 / 3)  # a third of the lowest energy above round-off
     route = [line for line in b.lines if line.get_label() == "constant-output route top"]
     assert len(route) == 1 and list(route[0].get_ydata()) == [0.25, 0.25]

@@ -57,6 +57,16 @@ def test_network_path_between_nearby_networks():
     assert arc[0] == 0 and arc[-1] == 1 and np.all(np.diff(arc) > 0)
     assert res["iterations"] == len(res["force_history"]) - len(res["round_images"])
     assert res["midpoint_energy"].shape == (images.shape[0] - 1,)
+    # the band's top inside each segment: the highest ReLU loss at fractions j / 64, j = 1..63
+    # (cfg.segment_samples), recomputed here point by point
+    t = np.arange(1, 64) / 64
+    inside = images[:-1, None] + t[None, :, None] * (images[1:] - images[:-1])[:, None]
+    want = mse_np(inside.reshape(-1, p.size), x, y, 5, 5).reshape(len(images) - 1, 63).max(1)
+    np.testing.assert_allclose(res["segment_max"], want, rtol=1e-12, atol=1e-28)
+    assert np.all(res["segment_max"] >= res["midpoint_energy"])  # fraction 32/64 is the midpoint
+    few = network_path(p, q, x, y, 5, 5, NebConfig(**{**cfg.__dict__, "segment_samples": 1}),
+                       beta=1e3, saddle_tol=1e-6, probe_step=1e-3, probe_directions=4, seed=0)
+    np.testing.assert_allclose(few["segment_max"], few["midpoint_energy"], rtol=1e-12, atol=1e-28)
     # 30 iterations do not converge: no saddle claimed
     assert not res["converged"] and not res["saddle_verified"] and res["saddle_negative"] == -1
     # the same inputs give the same path, bit for bit

@@ -25,6 +25,7 @@ def test_choose_pairs_takes_nearest_neighbours_then_seeded_random_pairs():
 def test_pair_graph_from_hand_made_paths():
     def path(a, b, top, ea, eb):
         return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
+                "segment_max": np.array([min(ea, top), min(top, eb)]),
                 "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.bool_(top < 9),
                 "route_top": np.float64(100.0)}
 
@@ -45,6 +46,7 @@ def test_disconnectivity_figure_draws_every_join():
 
     def path(a, b, top, ea, eb):
         return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
+                "segment_max": np.array([min(ea, top), min(top, eb)]),
                 "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.False_,
                 "route_top": np.float64(100.0)}
 
@@ -120,6 +122,7 @@ def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeyp
 def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tree():
     def path(a, b, top, ea, eb, straight_top):
         return {"pair": np.array([a, b]), "energy": np.array([ea, 0.5 * (ea + top), top, eb]),
+                "segment_max": np.array([ea, 0.5 * (ea + top), eb]),
                 "straight_energy": np.array([ea, straight_top, eb]), "converged": np.bool_(top < 5),
                 "route_top": np.float64(100.0)}
 
@@ -132,6 +135,7 @@ def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tr
     np.testing.assert_array_equal(g["saddle"], [[inf, 2.5, 9.0], [2.5, inf, 5.0], [9.0, 5.0, inf]])
     assert g["pairs"].tolist() == [[10, 11], [11, 12], [10, 11], [10, 12]]
     np.testing.assert_array_equal(g["barrier"], [1.0, 3.0, 0.5, 8.0])
+    np.testing.assert_array_equal(g["image_barrier"], g["barrier"])  # no ridge inside a segment
     np.testing.assert_array_equal(g["straight_barrier"], [2.0, 0.0, 1.0, 8.0])
     assert g["converged"].tolist() == [True, False, True, False]
     np.testing.assert_array_equal(g["tree"], [[0, 1, 2.5], [1, 2, 5.0]])
@@ -142,6 +146,7 @@ def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tr
     np.testing.assert_array_equal(g["node_x"], [0.5, 1.25])
     n = pair_numbers(g, "p")
     assert n == pytest.approx({"p_pairs": 4, "p_converged": 2, "p_minima": 3, "p_barrier_median": 2.0,
+                               "p_image_barrier_median": 2.0,
                                "p_straight_barrier_median": 1.5,
                                "p_barrier_over_loss": 2.0 / (3.5 / 3),
                                "p_straight_ratio_median": 0.5,  # 1/2, 0.5/1, 8/8; the flat one is out
@@ -183,6 +188,7 @@ def test_random_pairs_never_repeat():
 def test_the_constant_output_route_lowers_a_saddle_only_where_it_is_below_the_band():
     def path(a, b, top, ea, eb, route):
         return {"pair": np.array([a, b]), "energy": np.array([ea, top, eb]),
+                "segment_max": np.array([min(ea, top), min(top, eb)]),
                 "straight_energy": np.array([ea, 2 * top, eb]), "converged": np.True_,
                 "route_top": np.float64(route)}
 

@@ -23,6 +23,7 @@ def test_path_statistics_of_a_flat_then_dropping_profile():
     images = np.column_stack([arc, np.zeros_like(arc)])
     images[::2, 1] = 0.1  # a zigzag: every turning angle is the same
     path = {"energy": energy, "midpoint_energy": np.maximum(energy[1:], energy[:-1]) * 1.5,
+            "segment_max": np.minimum(energy[1:], energy[:-1]),
             "arc": arc, "images": images, "converged": np.bool_(False), "iterations": np.int64(7),
             "max_perp_force": np.float64(0.1), "fit_index": np.int64(3), "seconds": np.float64(2.0),
             "force_history": np.array([3.0, 0.5, 0.1])}
@@ -43,7 +44,8 @@ def test_saddle_numbers_name_the_unverified_and_compare_with_the_straight_band()
     arc = np.linspace(0, 1, 5)
     base = {"arc": arc, "images": np.column_stack([arc, arc**2]), "iterations": np.int64(10),
             "max_perp_force": np.float64(1e-4), "fit_index": np.int64(0), "seconds": np.float64(1.0),
-            "midpoint_energy": np.ones(4), "relu_max_perp_force": np.float64(1e-2)}
+            "midpoint_energy": np.ones(4), "segment_max": np.zeros(4),
+            "relu_max_perp_force": np.float64(1e-2)}
     relaxed = np.array([0.0, 0.5, 1.2, 1.1, 1.0])  # barrier 0.2
     straight = np.array([0.0, 0.9, 2.0, 1.5, 1.0])  # barrier 1.0; drops below half only at arc 0.25
     paths = [
@@ -87,7 +89,9 @@ CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 2.0]])
 def _p(energy, images, mid_scale, **extra):
     e = np.array(energy)
     ends = np.maximum(e[1:], e[:-1])
-    return {"energy": e, "arc": ARC, "images": images, "midpoint_energy": ends * np.array(mid_scale)} | extra
+    # inside the segments no higher than the lower image unless a test says otherwise
+    return {"energy": e, "arc": ARC, "images": images, "midpoint_energy": ends * np.array(mid_scale),
+            "segment_max": np.minimum(e[1:], e[:-1])} | extra
 
 
 def test_neb_numbers_of_three_hand_made_paths():
@@ -103,6 +107,7 @@ def test_neb_numbers_of_three_hand_made_paths():
             "iterations_median": 20, "max_perp_force_median": 0.2, "initial_force_median": 3.0,
             "barrier_median": 0.2, "barrier_max": 2.5, "barrier_min": 0.0,
             "barrier_rel_median": 0.2,         # 0.2 / 1, 0 / 2, 2.5 / 0.5
+            "image_barrier_median": 0.2,
             "drop_arc_median": 0.0, "drop_arc_max": 0.25,   # below 0.1 x the end: 0.25, 0, 0
             "plateau_arc_median": 0.75, "plateau_arc_max": 0.75,  # below 0.9 x: 0.5, 0.75, 0.75
             "angle_median": 0.0, "angle_descent_median": 0.0, "angle_plateau_median": 0.0,
@@ -133,7 +138,7 @@ def test_path_statistics_of_one_path_by_hand():
     from nnlandscape.path_stats import path_statistics
 
     s = path_statistics(_p([0.5, 3.0, 0.2, 0.1, 0.4], CORNERS, [1, 2, 3, 1]), 0.5, 0.9)
-    assert s == pytest.approx({"barrier": 2.5, "barrier_rel": 5.0, "drop_arc": 0.75,
+    assert s == pytest.approx({"barrier": 2.5, "barrier_rel": 5.0, "image_barrier": 2.5, "drop_arc": 0.75,
                                "plateau_arc": 0.75, "bumps": 1, "midpoint_ratio": 1.5,
                                "midpoint_ratio_max": 3.0, "end_energy": 0.4, "start_energy": 0.5,
                                "angle_median": 90.0, "angle_descent_median": 90.0,
@@ -190,6 +195,7 @@ def test_image_study_and_path_files(tmp_path):
     with pytest.raises(ValueError, match="do not match"):
         image_study_numbers(np.ones((2, 3)), [4, 8], 0.1)
     good = {"images": np.zeros((3, 2)), "energy": np.zeros(3), "midpoint_energy": np.zeros(2),
+            "segment_max": np.zeros(2),
             "arc": np.linspace(0, 1, 3), "fit_index": np.int64(1), "converged": np.bool_(True),
             "iterations": np.int64(3), "max_perp_force": np.float64(0.1),
             "straight_energy": np.zeros(3), "saddle_verified": np.bool_(False),
@@ -200,7 +206,8 @@ def test_image_study_and_path_files(tmp_path):
     with pytest.raises(ResultFileError,
                        match="'energy' has non-finite values; delete it and rerun rule 'neb_path'"):
         load_path(tmp_path / "bad.npz")
-    pair = {"images": np.zeros((3, 2)), "energy": np.zeros(3), "straight_energy": np.zeros(3),
+    pair = {"images": np.zeros((3, 2)), "energy": np.zeros(3), "segment_max": np.zeros(2),
+            "straight_energy": np.zeros(3),
             "pair": np.array([1, 2]), "converged": np.bool_(True), "route_top": np.float64(0.2)}
     np.savez(tmp_path / "q.npz", **pair)
     assert load_pair(tmp_path / "q.npz")["pair"].tolist() == [1, 2]
@@ -240,7 +247,8 @@ def test_path_arrays_and_saddle_numbers_read_each_path_and_their_defaults():
     from nnlandscape.path_stats import path_arrays, path_statistics, saddle_numbers
 
     def path(energy, straight, **extra):
-        return {"energy": np.array(energy), "arc": np.linspace(0, 1, len(energy)), "converged": True,
+        return {"energy": np.array(energy), "segment_max": np.zeros(len(energy) - 1),
+                "arc": np.linspace(0, 1, len(energy)), "converged": True,
                 "max_perp_force": extra.pop("force", 0.1), "iterations": 5, "seconds": 1.0,
                 "saddle_verified": True, "straight_energy": np.array(straight), **extra}
 
@@ -259,6 +267,7 @@ def test_path_arrays_and_saddle_numbers_read_each_path_and_their_defaults():
     assert np.isnan(out["relu_max_perp_force_median"])
     # a flat top is not a bump
     flat_top = {"energy": np.array([0.0, 1.0, 1.0, 0.0]), "midpoint_energy": np.ones(3),
+                "segment_max": np.ones(3),
                 "arc": np.linspace(0, 1, 4), "images": np.column_stack([np.arange(4.0), np.zeros(4)])}
     assert path_statistics(flat_top, 0.5, 0.9)["bumps"] == 0
 
@@ -274,11 +283,11 @@ def test_neb_numbers_need_both_saddle_arrays_and_empty_graphs_keep_dtypes(tmp_pa
     g = pair_graph([])
     assert g["minima"].dtype == np.int64 and g["pairs"].shape == (0, 2) and g["pairs"].dtype == np.int64
     assert g["converged"].dtype == bool and g["route_barrier"].dtype == np.float64
-    files = [{"pair": np.array([0, 1]), "energy": np.array([1.0, 2.0, 0.5]),
+    files = [{"pair": np.array([0, 1]), "energy": np.array([1.0, 2.0, 0.5]), "segment_max": np.ones(2),
               "straight_energy": np.array([1.0, 3.0, 0.5]), "converged": np.False_,
               "route_top": np.float64(2.5)}]
     g = pair_graph(files)
-    for key in ("energy", "barrier", "straight_barrier", "route_barrier"):
+    for key in ("energy", "barrier", "image_barrier", "straight_barrier", "route_barrier"):
         assert g[key].dtype == np.float64, key
     assert g["converged"].dtype == bool
     np.savez(tmp_path / "p.npz", energy=np.zeros(3), arc=np.linspace(0, 1, 3))
@@ -289,10 +298,56 @@ def test_neb_numbers_need_both_saddle_arrays_and_empty_graphs_keep_dtypes(tmp_pa
 def test_route_numbers_compare_each_band_with_its_constant_output_route():
     from nnlandscape.path_stats import route_numbers
 
-    paths = [{"energy": np.array([0.0, 0.3, 0.1]), "route_top": np.float64(0.2)},   # band above
-             {"energy": np.array([0.0, 0.15, 0.1]), "route_top": np.float64(0.25)},  # band below
-             {"energy": np.array([0.0, 0.2, 0.05]), "route_top": np.float64(0.2)}]   # a tie
+    def band(energy, route):
+        return {"energy": np.array(energy), "segment_max": np.zeros(2), "route_top": np.float64(route)}
+
+    paths = [band([0.0, 0.3, 0.1], 0.2),    # band above
+             band([0.0, 0.15, 0.1], 0.25),  # band below
+             band([0.0, 0.2, 0.05], 0.2)]   # a tie
     out = route_numbers(paths)
     assert out["above_route"] == 1
     assert out["route_barrier_median"] == pytest.approx(0.15)  # 0.1, 0.15, 0.15
     assert out["best_barrier_median"] == pytest.approx(0.1)  # min(0.2, 0.1), min(0.05, 0.15), 0.15
+
+
+def test_the_band_barrier_counts_the_top_found_inside_a_segment():
+    """Images at 0, 0.5, 1 with a ridge inside the last segment (1.7): the band, a continuous path,
+    climbs to 1.7, not to the images' 1.0; route comparisons and graphs use that top."""
+    from nnlandscape.path_stats import (
+        band_barrier,
+        pair_graph,
+        path_arrays,
+        path_statistics,
+        path_top,
+        route_numbers,
+    )
+
+    e = np.array([0.0, 0.5, 1.0, 0.2])
+    ridge = {"energy": e, "segment_max": np.array([0.4, 0.9, 1.7]), "route_top": np.float64(1.5)}
+    assert path_top(ridge) == 1.7 and band_barrier(ridge) == pytest.approx(1.5)
+    below = ridge | {"segment_max": np.array([0.4, 0.9, 0.3])}
+    assert path_top(below) == 1.0 and band_barrier(below) == pytest.approx(0.8)
+    # no rise at all: the barrier is 0, never negative
+    assert band_barrier({"energy": np.array([1.0, 0.5]), "segment_max": np.array([0.7])}) == 0.0
+    out = route_numbers([ridge, below])
+    assert out["above_route"] == 1  # 1.7 > 1.5; the images alone (1.0) would say none
+    assert out["best_barrier_median"] == pytest.approx((1.3 + 0.8) / 2)  # min(1.5, 1.3), min(0.8, 1.3)
+    assert out["route_barrier_median"] == pytest.approx(1.3)
+    path = ridge | {"midpoint_energy": np.array([0.4, 0.9, 1.0]), "arc": np.linspace(0, 1, 4),
+                    "images": np.column_stack([np.arange(4.0), np.zeros(4)])}
+    s = path_statistics(path, 0.5, 0.9)
+    assert s["barrier"] == pytest.approx(1.5) and s["image_barrier"] == pytest.approx(0.8)
+    assert s["barrier_rel"] == pytest.approx(1.5 / 0.2)
+    cols = path_arrays([path | {"converged": True, "max_perp_force": 0.1, "iterations": 1,
+                                "seconds": 1.0, "saddle_verified": False,
+                                "straight_energy": np.array([0.0, 3.0, 0.2])}], 0.5)
+    assert cols["barrier"].tolist() == pytest.approx([1.5])
+    assert cols["image_barrier"].tolist() == pytest.approx([0.8])
+    pair = ridge | {"pair": np.array([3, 7]), "straight_energy": np.array([0.0, 3.0, 0.2]),
+                    "converged": np.False_}
+    g = pair_graph([pair])
+    assert g["barrier"].tolist() == pytest.approx([1.5])
+    assert g["image_barrier"].tolist() == pytest.approx([0.8])
+    assert g["saddle"][0, 1] == g["saddle"][1, 0] == 1.5  # the route (1.5) is below the band's top (1.7)
+    g = pair_graph([pair | {"route_top": np.float64(2.0)}])
+    assert g["saddle"][0, 1] == 1.7  # the band's top, found inside a segment, is the lower one

@@ -51,6 +51,7 @@ class NebConfig:
     memory: int = 20  # L-BFGS: correction pairs kept
     window: int = 0  # epsilon-stationarity: recent iterates per image whose forces are combined (0: off)
     radius: float = 0.0  # epsilon: those iterates must lie within this distance of the current image
+    segment_samples: int = 63  # interior points per segment at which the band's top is sought
 
     def __post_init__(self) -> None:
         if self.optimizer not in BAND_OPTIMIZERS:
@@ -63,6 +64,8 @@ class NebConfig:
                              f"{self.window}, radius {self.radius}")
         if self.memory < 1:
             raise ValueError(f"neb.memory must be at least 1, got {self.memory}")
+        if self.segment_samples < 1:
+            raise ValueError(f"neb.segment_samples must be at least 1, got {self.segment_samples}")
 
     @classmethod
     def from_config(cls, cfg: Mapping) -> NebConfig:
@@ -403,6 +406,15 @@ def midpoint_energy(energy_fn: EnergyFn, band: torch.Tensor) -> torch.Tensor:
     """Energy (I-1,) at the midpoint of the straight segment between successive images."""
     with torch.no_grad():
         return energy_fn(0.5 * (band[1:] + band[:-1]))
+
+
+def segment_points(band: torch.Tensor, samples: int) -> torch.Tensor:
+    """Points (I-1, samples, P) evenly inside each straight segment between successive images, at
+    fractions 1/(samples+1), ..., samples/(samples+1): where the band's polyline is searched for
+    energies above its images (an odd count includes the midpoint)."""
+    t = torch.arange(1, samples + 1, dtype=band.dtype, device=band.device) / (samples + 1)
+    start, step = band[:-1, None, :], (band[1:] - band[:-1])[:, None, :]
+    return start + t[None, :, None] * step
 
 
 def midpoint_excess(energy: torch.Tensor, midpoint: torch.Tensor) -> torch.Tensor:

@@ -304,12 +304,12 @@ def _neb_flat(r: Results, c: Mapping) -> Evidence:
 
 
 def _neb_lowers(r: Results, c: Mapping) -> Evidence:
-    from .path_stats import barrier, straight_profile
+    from .path_stats import band_barrier, barrier, straight_profile
 
     ratio = []
     for p in r.paths:  # the straight band's energies as the NEB job stored them
         line = barrier(straight_profile(p)[0])
-        ratio.append(barrier(np.asarray(p["energy"])) / line if line > 0 else np.nan)
+        ratio.append(band_barrier(p) / line if line > 0 else np.nan)
     ratio = np.array(ratio)
     return Evidence((ratio[np.isfinite(ratio)],), median)
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from .band import EnergyFn, NebConfig, band_forces, linear_path, nudged_elastic_band
+from .band import EnergyFn, NebConfig, band_forces, linear_path, nudged_elastic_band, segment_points
 from .hessian import choose_beta, loss_hessian, softplus
 from .network import layer_slices, mse
 from .nonsmooth import DESCENT_FOUND, NOT_CERTIFIED
@@ -75,7 +75,9 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
                  cfg: NebConfig, beta: float, saddle_tol: float, probe_step: float,
                  probe_directions: int, seed: int) -> dict[str, np.ndarray]:
     """NEB path between two networks' params (float64), relaxed on the softplus_beta-smoothed MSE,
-    reported on the ReLU MSE, with the straight band's energies and the climbing image's saddle test."""
+    reported on the ReLU MSE (at the images and, ``segment_max``, the highest of
+    ``cfg.segment_samples`` points inside each segment), with the straight band's energies and the
+    climbing image's saddle test."""
     to = torch.float64
     smooth = network_energy(x, y, n, k, to, beta)
     relu = network_energy(x, y, n, k, to)
@@ -86,8 +88,11 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
         straight = relu(linear_path(a, b, cfg.images)).numpy()
         energy = relu(band).numpy()
         mid = relu(0.5 * (band[1:] + band[:-1])).numpy()
+        inside = segment_points(band, cfg.segment_samples)
+        segment_max = relu(inside.reshape(-1, band.shape[1])).reshape(inside.shape[:2]).amax(1).numpy()
     relu_force = float(band_forces(relu, band, cfg.spring).residual.max())
     out = {**res.arrays(), "energy_relaxed": res.energy, "energy": energy, "midpoint_energy": mid,
+           "segment_max": segment_max,
            "straight_energy": straight, "relu_max_perp_force": np.float64(relu_force),
            "beta": np.float64(beta),
            "route_top": np.float64(constant_output_top(energy[0], energy[-1], y))}

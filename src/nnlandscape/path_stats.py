@@ -16,15 +16,15 @@ from .io import load_npz
 from .settled import certified
 
 #: Arrays of a path file and their dimensions (see RESULTS.md).
-PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "arc": 1, "fit_index": 0,
+PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "segment_max": 1, "arc": 1, "fit_index": 0,
                "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
                "saddle_verified": 0, "route_top": 0}
 #: Arrays of a pair file (a path between two minima).
-PAIR_ARRAYS = {"images": 2, "energy": 1, "straight_energy": 1, "pair": 1, "converged": 0,
-               "route_top": 0}
+PAIR_ARRAYS = {"images": 2, "energy": 1, "segment_max": 1, "straight_energy": 1, "pair": 1,
+               "converged": 0, "route_top": 0}
 #: what the claims read from a pair graph (``pair_graph``)
-PAIR_GRAPH_ARRAYS = {"minima": 1, "energy": 1, "pairs": 2, "barrier": 1, "route_barrier": 1,
-                     "converged": 1}
+PAIR_GRAPH_ARRAYS = {"minima": 1, "energy": 1, "pairs": 2, "barrier": 1, "image_barrier": 1,
+                     "route_barrier": 1, "converged": 1}
 
 
 def load_path(path) -> dict[str, np.ndarray]:
@@ -46,6 +46,18 @@ def barrier(energy: np.ndarray) -> float:
     return float(max(energy.max() - max(energy[0], energy[-1]), 0.0))
 
 
+def path_top(path: Mapping[str, np.ndarray]) -> float:
+    """Highest ReLU loss known along a band's polyline: at its images and at the points sampled
+    inside its segments (``segment_max``). The images alone can miss a ridge the band cuts across."""
+    return float(max(np.max(path["energy"]), np.max(path["segment_max"])))
+
+
+def band_barrier(path: Mapping[str, np.ndarray]) -> float:
+    """Barrier of the band as a continuous path: its :func:`path_top` minus the higher end (>= 0)."""
+    e = np.asarray(path["energy"], np.float64)
+    return float(max(path_top(path) - max(e[0], e[-1]), 0.0))
+
+
 def drop_arc(energy: np.ndarray, arc: np.ndarray, fraction: float) -> float:
     """The largest arc position at which the energy is below ``fraction`` of the far end's (arc 1)
     energy: beyond it, up to the far end, the energy never falls below that level (0 if nowhere)."""
@@ -64,8 +76,9 @@ def path_statistics(path: Mapping[str, np.ndarray], drop_fraction: float,
     angles = difference_angles(path["images"])
     descent = arc[1:-1] <= plateau
     return {
-        "barrier": barrier(e),
-        "barrier_rel": barrier(e) / max(e[0], e[-1]),
+        "barrier": band_barrier(path),
+        "barrier_rel": band_barrier(path) / max(e[0], e[-1]),
+        "image_barrier": barrier(e),
         "drop_arc": drop_arc(e, arc, drop_fraction),
         "plateau_arc": plateau,
         "bumps": int(((interior > e[:-2]) & (interior > e[2:])).sum()),
@@ -96,7 +109,8 @@ def path_arrays(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float)
         "converged": col("converged", bool), "max_perp_force": col("max_perp_force", np.float64),
         "iterations": col("iterations", np.int64), "seconds": col("seconds", np.float64),
         "saddle_verified": col("saddle_verified", bool),
-        "barrier": np.array([barrier(p["energy"]) for p in paths]),
+        "barrier": np.array([band_barrier(p) for p in paths]),
+        "image_barrier": np.array([barrier(p["energy"]) for p in paths]),
         "straight_barrier": np.array([barrier(e) for e, _ in straight]),
         "end_energy": np.array([max(float(p["energy"][0]), float(p["energy"][-1])) for p in paths]),
         "drop_arc": np.array([drop_arc(p["energy"], p["arc"], drop_fraction) for p in paths]),
@@ -106,11 +120,12 @@ def path_arrays(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float)
 
 def route_numbers(paths: Sequence[Mapping[str, np.ndarray]]) -> dict[str, object]:
     """Bands against the constant-output route (:func:`nnlandscape.neb.constant_output_route`):
-    its median barrier, how many band tops lie above its top (those bands are not minimum-energy
-    paths), and the median of the lower of the two barriers (the best upper bound known)."""
+    its median barrier, how many band tops (:func:`path_top`) lie above its top (those bands are
+    not minimum-energy paths), and the median of the lower of the two barriers (the best upper
+    bound known)."""
     energy = [np.asarray(p["energy"], np.float64) for p in paths]
     high = np.array([max(e[0], e[-1]) for e in energy])
-    top = np.array([e.max() for e in energy])
+    top = np.array([path_top(p) for p in paths])
     route = np.array([float(p["route_top"]) for p in paths])
     return {"route_barrier_median": float(np.median(route - high)),
             "above_route": int(np.sum(top > route)),
@@ -167,6 +182,7 @@ def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
         "barrier_max": float(col["barrier"].max()),
         "barrier_min": float(col["barrier"].min()),
         "barrier_rel_median": float(np.median(col["barrier_rel"])),
+        "image_barrier_median": float(np.median(col["image_barrier"])),
         "drop_arc_median": float(np.median(col["drop_arc"])),
         "drop_arc_max": float(col["drop_arc"].max()),
         "plateau_arc_median": float(np.median(col["plateau_arc"])),
@@ -223,22 +239,25 @@ def load_pair(path) -> dict[str, np.ndarray]:
 
 def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Graph arrays from pair files: the minima involved, their ReLU losses (the band's end
-    energies), the saddle matrix (the lower of the band's top and the constant-output route's; inf
-    where no path), barriers, spanning tree, joins and a layout for the disconnectivity graph."""
+    energies), the saddle matrix (the lower of the band's :func:`path_top` and the constant-output
+    route's; inf where no path), barriers (the band's, its images' alone, the route's, the straight
+    segment's), spanning tree, joins and a layout for the disconnectivity graph."""
     rows = sorted({int(v) for f in pair_files for v in f["pair"]})
     where = {r: i for i, r in enumerate(rows)}
     energy = np.full(len(rows), np.nan)
     saddle = np.full((len(rows), len(rows)), np.inf)
     straight = np.full(len(pair_files), np.nan)
     barrier = np.full(len(pair_files), np.nan)
+    image = np.full(len(pair_files), np.nan)
     route = np.full(len(pair_files), np.nan)
     for p, f in enumerate(pair_files):
         i, j = (where[int(v)] for v in f["pair"])
         e = np.asarray(f["energy"], np.float64)
         energy[i], energy[j] = e[0], e[-1]
-        top = float(e.max())
+        top = path_top(f)
         saddle[i, j] = saddle[j, i] = min(saddle[i, j], top, float(f["route_top"]))
         barrier[p] = top - max(e[0], e[-1])
+        image[p] = e.max() - max(e[0], e[-1])
         route[p] = float(f["route_top"]) - max(e[0], e[-1])
         s = np.asarray(f["straight_energy"], np.float64)
         straight[p] = s.max() - max(s[0], s[-1])
@@ -246,7 +265,7 @@ def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.n
     leaf_x, node_x = graph_layout(energy, joins)
     return {"minima": np.asarray(rows, np.int64), "energy": energy, "saddle": saddle,
             "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
-            "barrier": barrier, "route_barrier": route, "straight_barrier": straight,
+            "barrier": barrier, "image_barrier": image, "route_barrier": route, "straight_barrier": straight,
             "converged": np.array([bool(f["converged"]) for f in pair_files], bool),
             "tree": spanning_tree(saddle),
             "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
@@ -271,6 +290,7 @@ def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, obje
         "converged": int(np.sum(graph["converged"])),
         "minima": int(graph["energy"].size),
         "barrier_median": float(np.median(b)),
+        "image_barrier_median": float(np.median(graph["image_barrier"])),
         "straight_barrier_median": float(np.median(s)),
         "barrier_over_loss": float(np.median(b) / np.mean(graph["energy"])),
         "straight_ratio_median": float(np.median(ratio)) if ratio.size else float("nan"),

@@ -8,7 +8,7 @@ import matplotlib as mpl
 import numpy as np
 
 from ..network import forward_np
-from ..path_stats import difference_angles, drop_arc
+from ..path_stats import difference_angles, drop_arc, path_top
 from . import COLORS, LABELS, new_figure, panel_label
 
 #: Energies below this are "at the global minimum" (float64 round-off); they sit below the axes.
@@ -23,24 +23,24 @@ def _floor(paths: Sequence[Mapping[str, np.ndarray]]) -> float:
 
 def figure_neb_energy(paths: Sequence[Mapping[str, np.ndarray]]):
     """Figure 8: (a) training MSE along every path against normalized arc length, log scale;
-    (b) the first path in detail, images marked, with the energy halfway between images and the
-    top of the constant-output route between its end points."""
+    (b) the first path in detail, images marked, with the highest energy sampled inside each segment
+    between images (the band's top counts these) and the top of the constant-output route."""
     fig, (a, b) = new_figure(2, height=2.6, sharey=True)
     floor = _floor(paths)
     palette = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, len(paths)))
     for j, (p, color) in enumerate(zip(paths, palette, strict=True)):
         a.plot(p["arc"], p["energy"], color=color, lw=0.9, label=f"path {j} (fit {int(p['fit_index'])})")
-    top = 2 * max(float(p["energy"].max()) for p in paths)
+    top = 2 * max(path_top(p) for p in paths)
     a.set(yscale="log", xlabel="normalized arc length (0: global minimum)", ylabel="training MSE",
           xlim=(0, 1), ylim=(floor, top))
     if len(paths) <= 8:
         a.legend(loc="lower right", ncol=2, fontsize=5.5)
     panel_label(a, "a")
     p = paths[0]
-    arc, e, mid = p["arc"], p["energy"], p["midpoint_energy"]
+    arc, e = p["arc"], p["energy"]
     b.plot(arc, e, color=COLORS["gd"], lw=0.9, marker="o", ms=2.5, label="images")
-    b.scatter(0.5 * (arc[1:] + arc[:-1]), mid, marker="x", s=9, lw=0.7, color="#d62728", zorder=3,
-              label="halfway between images")
+    b.scatter(0.5 * (arc[1:] + arc[:-1]), p["segment_max"], marker="x", s=9, lw=0.7,
+              color="#d62728", zorder=3, label="highest between images")
     b.axhline(e[-1], color="0.5", lw=0.6, ls=":", label="local minimum")
     # the closed-form top of the constant-output route between the same end points
     b.axhline(float(p["route_top"]), color="0.3", lw=0.6, ls="--", label="constant-output route top")
