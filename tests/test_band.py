@@ -217,5 +217,9 @@ def test_segment_points_lie_evenly_inside_each_segment():
     np.testing.assert_allclose(pts[1], [[4.0, 2.0], [4.0, 4.0], [4.0, 6.0]])
     np.testing.assert_allclose(segment_points(band, 1).numpy()[:, 0], [[2.0, 0.0], [4.0, 4.0]])
     assert segment_points(band.float(), 2).dtype == torch.float32
+    # fractions exact in float64 (not rounded through float32): 1/3 and 2/3 of the first segment
+    thirds = segment_points(band, 2).numpy()[0, :, 0]
+    assert thirds.tolist() == [4.0 * (1 / 3), 4.0 * (2 / 3)]
+    assert NebConfig(segment_samples=1).segment_samples == 1  # one sample, the midpoint, is allowed
     with pytest.raises(ValueError, match="neb.segment_samples must be at least 1, got 0"):
         NebConfig(segment_samples=0)

@@ -64,9 +64,27 @@ def test_network_path_between_nearby_networks():
     want = mse_np(inside.reshape(-1, p.size), x, y, 5, 5).reshape(len(images) - 1, 63).max(1)
     np.testing.assert_allclose(res["segment_max"], want, rtol=1e-12, atol=1e-28)
     assert np.all(res["segment_max"] >= res["midpoint_energy"])  # fraction 32/64 is the midpoint
+    half = mse_np(inside[:, ::2].reshape(-1, p.size), x, y, 5, 5).reshape(len(images) - 1, 32).max(1)
+    np.testing.assert_allclose(res["segment_max_half"], half, rtol=1e-12, atol=1e-28)  # odd j / 64
+    # the constant-output route's top: the far end's energy here, above var(y) and every image
+    e = res["energy"]
+    assert e[-1] > np.var(y) and e[-1] > e[:-1].max() and res["route_top"] == e[-1]
     few = network_path(p, q, x, y, 5, 5, NebConfig(**{**cfg.__dict__, "segment_samples": 1}),
                        beta=1e3, saddle_tol=1e-6, probe_step=1e-3, probe_directions=4, seed=0)
     np.testing.assert_allclose(few["segment_max"], few["midpoint_energy"], rtol=1e-12, atol=1e-28)
+    assert few["segment_max_half"].tobytes() == few["segment_max"].tobytes()  # one sample: no half
+    # an end above var(y) sets the route's top, at the start as well
+    far = p + 1.0 * rng.normal(size=p.shape)
+    short = NebConfig(images=4, max_iter=2, refine_rounds=0, segment_samples=1)
+    out = network_path(far, p, x, y, 5, 5, short, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                       probe_directions=2, seed=0)
+    e = out["energy"]
+    assert e[0] > np.var(y) and e[0] > e[-1] and e[1] != e[0] and out["route_top"] == e[0]
+    # ends below var(y): the route's top is var(y), the loss of the constant output mean(y)
+    near = p + 1e-3 * rng.normal(size=p.shape)
+    out = network_path(p, near, x, y, 5, 5, short, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                       probe_directions=2, seed=0)
+    assert out["energy"].max() < np.var(y) and out["route_top"] == pytest.approx(np.var(y), rel=1e-12)
     # 30 iterations do not converge: no saddle claimed
     assert not res["converged"] and not res["saddle_verified"] and res["saddle_negative"] == -1
     # the same inputs give the same path, bit for bit

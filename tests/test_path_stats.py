@@ -195,7 +195,7 @@ def test_image_study_and_path_files(tmp_path):
     with pytest.raises(ValueError, match="do not match"):
         image_study_numbers(np.ones((2, 3)), [4, 8], 0.1)
     good = {"images": np.zeros((3, 2)), "energy": np.zeros(3), "midpoint_energy": np.zeros(2),
-            "segment_max": np.zeros(2),
+            "segment_max": np.zeros(2), "segment_max_half": np.zeros(2),
             "arc": np.linspace(0, 1, 3), "fit_index": np.int64(1), "converged": np.bool_(True),
             "iterations": np.int64(3), "max_perp_force": np.float64(0.1),
             "straight_energy": np.zeros(3), "saddle_verified": np.bool_(False),
@@ -351,3 +351,38 @@ def test_the_band_barrier_counts_the_top_found_inside_a_segment():
     assert g["saddle"][0, 1] == g["saddle"][1, 0] == 1.5  # the route (1.5) is below the band's top (1.7)
     g = pair_graph([pair | {"route_top": np.float64(2.0)}])
     assert g["saddle"][0, 1] == 1.7  # the band's top, found inside a segment, is the lower one
+
+
+def test_sampling_change_is_the_share_of_the_barrier_only_the_finer_samples_found():
+    from nnlandscape.path_stats import sampling_change
+
+    e = np.array([0.0, 0.5, 1.0, 0.2])
+    # every other sample tops out at 1.5 in the last segment, all of them at 1.7: (1.7 - 1.5) / 1.5
+    ridge = {"energy": e, "segment_max": np.array([0.4, 0.9, 1.7]),
+             "segment_max_half": np.array([0.4, 0.9, 1.5])}
+    assert sampling_change(ridge) == pytest.approx(0.2 / 1.5)
+    # the coarse samples stay below the images (1.0): measured from the images' top
+    low = ridge | {"segment_max_half": np.array([0.4, 0.9, 0.8])}
+    assert sampling_change(low) == pytest.approx(0.7 / 1.5)
+    same = ridge | {"segment_max_half": ridge["segment_max"]}
+    assert sampling_change(same) == 0.0
+    flat = {"energy": np.array([1.0, 0.5]), "segment_max": np.array([0.7]),
+            "segment_max_half": np.array([0.6])}
+    assert sampling_change(flat) == 0.0  # no barrier: nothing to compare
+    small = {"energy": np.array([0.0, 0.1]), "segment_max": np.array([0.5]),
+             "segment_max_half": np.array([0.3])}
+    assert sampling_change(small) == pytest.approx(0.2 / 0.4)  # a barrier below 1 counts too
+    arc = np.linspace(0, 1, 4)
+    paths = [p | {"midpoint_energy": np.ones(3), "arc": arc, "converged": False, "iterations": 1,
+                  "max_perp_force": 0.1, "images": np.column_stack([arc, np.zeros(4)])}
+             for p in (ridge, low, same)]
+    assert neb_numbers(paths, 0.5, 0.9)["neb_sampling_change_max"] == pytest.approx(0.7 / 1.5)
+    bare = [{k: v for k, v in p.items() if k != "segment_max_half"} for p in paths]
+    assert "neb_sampling_change_max" not in neb_numbers(bare, 0.5, 0.9)
+    # with the constant-output route's top on every path, its numbers come along (band tops 1.7,
+    # 1.7, 1.7 against routes 1.5, 2.0, 1.5 over the higher end 0.2)
+    routed = [p | {"route_top": np.float64(r)} for p, r in zip(paths, (1.5, 2.0, 1.5), strict=True)]
+    out = neb_numbers(routed, 0.5, 0.9)
+    assert out["neb_above_route"] == 2 and out["neb_route_barrier_median"] == pytest.approx(1.3)
+    assert out["neb_best_barrier_median"] == pytest.approx(1.3)
+    assert "neb_above_route" not in neb_numbers(routed[:2] + paths[2:], 0.5, 0.9)

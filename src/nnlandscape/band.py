@@ -412,7 +412,7 @@ def segment_points(band: torch.Tensor, samples: int) -> torch.Tensor:
     """Points (I-1, samples, P) evenly inside each straight segment between successive images, at
     fractions 1/(samples+1), ..., samples/(samples+1): where the band's polyline is searched for
     energies above its images (an odd count includes the midpoint)."""
-    t = torch.arange(1, samples + 1, dtype=band.dtype, device=band.device) / (samples + 1)
+    t = torch.arange(1, samples + 1).to(band) / (samples + 1)  # the band's dtype and device
     start, step = band[:-1, None, :], (band[1:] - band[:-1])[:, None, :]
     return start + t[None, :, None] * step
 

@@ -16,7 +16,8 @@ from .io import load_npz
 from .settled import certified
 
 #: Arrays of a path file and their dimensions (see RESULTS.md).
-PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "segment_max": 1, "arc": 1, "fit_index": 0,
+PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "segment_max": 1,
+               "segment_max_half": 1, "arc": 1, "fit_index": 0,
                "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
                "saddle_verified": 0, "route_top": 0}
 #: Arrays of a pair file (a path between two minima).
@@ -56,6 +57,15 @@ def band_barrier(path: Mapping[str, np.ndarray]) -> float:
     """Barrier of the band as a continuous path: its :func:`path_top` minus the higher end (>= 0)."""
     e = np.asarray(path["energy"], np.float64)
     return float(max(path_top(path) - max(e[0], e[-1]), 0.0))
+
+
+def sampling_change(path: Mapping[str, np.ndarray]) -> float:
+    """How much of the band's barrier the second half of the samples inside the segments found:
+    (top from all samples - top from every other one) / barrier, 0 where the barrier is 0."""
+    e = np.asarray(path["energy"], np.float64)
+    coarse = float(max(e.max(), np.max(path["segment_max_half"])))
+    b = band_barrier(path)
+    return (path_top(path) - coarse) / b if b > 0 else 0.0
 
 
 def drop_arc(energy: np.ndarray, arc: np.ndarray, fraction: float) -> float:
@@ -204,6 +214,8 @@ def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
         out.update(saddle_numbers(paths, drop_fraction))
     if all("route_top" in p for p in paths):
         out.update(route_numbers(paths))
+    if all("segment_max_half" in p for p in paths):
+        out["sampling_change_max"] = max(sampling_change(p) for p in paths)
     return {f"{prefix}_{key}": value for key, value in out.items()}
 
 
