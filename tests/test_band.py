@@ -10,8 +10,9 @@ from nnlandscape.band import (
     band_forces,
     improved_tangent,
     midpoint_energy,
-    midpoint_excess,
     nudged_elastic_band,
+    segment_energy,
+    segment_excess,
 )
 from nnlandscape.path_stats import barrier
 
@@ -158,12 +159,14 @@ def test_double_well_path_maximum_is_the_barrier():
     assert plain.energy.max() > 1.8
 
 
-def test_refinement_inserts_images_where_midpoints_rise(minima):
+def test_refinement_inserts_images_where_the_segments_rise(minima):
     deep, second, _ = minima
     coarse = mb_config(images=7, climb=False, max_iter=3000)
     base = nudged_elastic_band(muller_brown, deep, second, coarse)
-    rise = midpoint_excess(torch.tensor(base.energy), torch.tensor(base.midpoint_energy)).numpy()
-    assert rise.max() > 1.0  # the coarse band cuts corners: midpoints far above the images
+    samples = coarse.segment_samples
+    rise = segment_excess(torch.tensor(base.energy),
+                          segment_energy(muller_brown, torch.tensor(base.images), samples)).numpy()
+    assert rise.max() > 1.0  # the coarse band cuts corners: its segments rise far above the images
     refined = nudged_elastic_band(muller_brown, deep, second,
                                   mb_config(images=7, climb=False, max_iter=3000, refine_rounds=1,
                                             refine_images=2))
@@ -171,8 +174,8 @@ def test_refinement_inserts_images_where_midpoints_rise(minima):
     assert refined.inserted.tolist() == want
     assert refined.images.shape[0] == 7 + len(want)
     assert refined.round_images.tolist() == [7, 7 + len(want)]
-    new_rise = midpoint_excess(torch.tensor(refined.energy),
-                               torch.tensor(refined.midpoint_energy)).numpy()
+    new_rise = segment_excess(torch.tensor(refined.energy),
+                              segment_energy(muller_brown, torch.tensor(refined.images), samples))
     assert new_rise.max() < rise.max()
     # the midpoints recorded are the energies halfway between successive images
     mids = midpoint_energy(muller_brown, torch.tensor(refined.images)).numpy()

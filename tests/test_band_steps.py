@@ -29,6 +29,7 @@ from nnlandscape.band import (
     nudged_elastic_band,
     refine_band,
     relax_band,
+    segment_energy,
 )
 
 F64 = torch.float64
@@ -205,8 +206,8 @@ def test_eps_residual_treats_each_image_alone():
 def test_refine_band_splits_the_segments_whose_midpoints_rise_most_and_halves_their_weights():
     band = torch.tensor([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [4.0, 0.0]], dtype=F64)
     energy = torch.tensor([0.0, 1.0, 1.0, 0.5, 0.0], dtype=F64)
-    # midpoint rise over the higher neighbour: 0.5, -0.5, 2.0, 0.2
-    midpoint = torch.tensor([1.5, 0.5, 3.0, 0.7], dtype=F64)
+    # one sample per segment, its midpoint; rise over the higher neighbour: 0.5, -0.5, 2.0, 0.2
+    midpoint = torch.tensor([[1.5], [0.5], [3.0], [0.7]], dtype=F64)
     weights = torch.tensor([1.0, 1.0, 0.5, 1.0], dtype=F64)
     new, w, chosen = refine_band(band, energy, midpoint, count=2, weights=weights)
     assert chosen == [0, 2]
@@ -216,8 +217,28 @@ def test_refine_band_splits_the_segments_whose_midpoints_rise_most_and_halves_th
     _, _, every = refine_band(band, energy, midpoint, count=4, weights=weights)
     assert every == [0, 2, 3]
     # nothing rises: nothing changes
-    same, w_same, none = refine_band(band, energy, energy[:-1] - 1, count=3, weights=weights)
+    same, w_same, none = refine_band(band, energy, energy[:-1, None] - 1, count=3, weights=weights)
     assert none == [] and torch.equal(same, band) and torch.equal(w_same, weights)
+
+
+def test_refine_band_puts_the_new_image_at_the_highest_sample_and_splits_the_weight_there():
+    band = torch.tensor([[0.0], [4.0], [8.0]], dtype=F64)
+    energy = torch.tensor([0.0, 1.0, 0.0], dtype=F64)
+    # three samples per segment, at fractions 1/4, 1/2, 3/4: the first segment peaks at 3/4 (rise
+    # 1.0), the second at 1/4 (rise 0.5)
+    inside = torch.tensor([[0.5, 1.5, 2.0], [1.5, 1.2, 0.2]], dtype=F64)
+    weights = torch.tensor([2.0, 1.0], dtype=F64)
+    new, w, chosen = refine_band(band, energy, inside, count=1, weights=weights)
+    assert chosen == [0]
+    np.testing.assert_allclose(new[:, 0].numpy(), [0.0, 3.0, 4.0, 8.0])
+    np.testing.assert_allclose(w.numpy(), [1.5, 0.5, 1.0])  # 3/4 and 1/4 of the weight 2
+    new, w, chosen = refine_band(band, energy, inside, count=2, weights=weights)
+    assert chosen == [0, 1]
+    np.testing.assert_allclose(new[:, 0].numpy(), [0.0, 3.0, 4.0, 5.0, 8.0])
+    np.testing.assert_allclose(w.numpy(), [1.5, 0.5, 0.25, 0.75])
+    # the energies at the segment points of a band, row by row
+    got = segment_energy(lambda p: p.sum(1) ** 2, band, 3)
+    np.testing.assert_allclose(got.numpy(), [[1.0, 4.0, 9.0], [25.0, 36.0, 49.0]])
 
 
 def test_climbing_image_is_the_highest_interior_image_only_when_it_is_a_local_maximum():
@@ -385,7 +406,7 @@ def test_lbfgs_restarts_on_a_zero_force_and_does_not_move():
 def test_refinement_never_splits_a_segment_whose_midpoint_only_ties_with_its_images():
     band = torch.tensor([[0.0], [1.0], [2.0]], dtype=F64)
     energy = torch.tensor([0.0, 1.0, 0.0], dtype=F64)
-    midpoint = torch.tensor([1.0, 1.5], dtype=F64)  # rises 0 and 0.5
+    midpoint = torch.tensor([[1.0], [1.5]], dtype=F64)  # rises 0 and 0.5
     _, _, chosen = refine_band(band, energy, midpoint, count=2, weights=torch.ones(2, dtype=F64))
     assert chosen == [1]
 
@@ -462,3 +483,33 @@ def test_a_refinement_round_climbs_from_its_very_first_step():
     res = nudged_elastic_band(bumps, start, end, cfg)
     assert res.round_images.tolist() == [8, 9] and res.climbing_index >= 1
 
+
+
+def test_refinement_keeps_new_images_where_it_put_them_and_stops_when_nothing_rises():
+    def ridge(p):
+        """A ridge across the x-axis at x = 0.3, a valley along it."""
+        return torch.exp(-(((p[:, 0] - 0.3) / 0.05) ** 2)) + p[:, 1] ** 2
+
+    start, end = torch.tensor([0.0, 0.0], dtype=F64), torch.tensor([1.0, 0.0], dtype=F64)
+    cfg = NebConfig(images=3, spring=1.0, optimizer="fire", max_iter=20, tol=0.0, climb=False,
+                    refine_rounds=1, refine_images=1, dt=1e-3, dt_max=1e-2)
+    res = nudged_elastic_band(ridge, start, end, cfg)
+    # the first segment's highest of 63 samples (x = j / 128) is j = 38; its weight splits 38 : 26,
+    # so the springs (segment length over weight, 0.5 for all three) hold every image still
+    assert res.inserted.tolist() == [0]
+    np.testing.assert_array_equal(res.images[:, 0], [0.0, 38 / 128, 0.5, 1.0])
+    np.testing.assert_array_equal(res.images[:, 1], 0.0)
+    # on a curved valley the images move; the springs still share the length in those proportions
+    def curved(p):
+        return (torch.exp(-(((p[:, 0] - 0.3) / 0.05) ** 2))
+                + 10.0 * (p[:, 1] - 0.2 * torch.sin(np.pi * p[:, 0])) ** 2)
+
+    bent = nudged_elastic_band(curved, start, end, replace(cfg, max_iter=200, tol=1e-10,
+                                                           dt_max=5e-2, max_move=0.05))
+    assert bent.inserted.tolist() == [0] and bent.images[1, 1] > 0.2  # down in the valley
+    seg = np.linalg.norm(np.diff(bent.images, axis=0), axis=1)
+    share = seg / np.array([38 / 64, 26 / 64, 1.0])
+    np.testing.assert_allclose(share, share.mean(), rtol=1e-3)
+    # nothing rises above a valley floor that is flat along the band: refinement stops there
+    flat = nudged_elastic_band(lambda p: p[:, 1] ** 2, start, end, replace(cfg, refine_rounds=2))
+    assert flat.round_images.tolist() == [3] and flat.inserted.size == 0

@@ -417,27 +417,39 @@ def segment_points(band: torch.Tensor, samples: int) -> torch.Tensor:
     return start + t[None, :, None] * step
 
 
-def midpoint_excess(energy: torch.Tensor, midpoint: torch.Tensor) -> torch.Tensor:
-    """How far each segment's midpoint energy rises above the higher of its two images (I-1,)."""
-    return midpoint - torch.maximum(energy[1:], energy[:-1])
+def segment_energy(energy_fn: EnergyFn, band: torch.Tensor, samples: int) -> torch.Tensor:
+    """Energy (I-1, samples) at the :func:`segment_points` of the band."""
+    with torch.no_grad():
+        inside = segment_points(band, samples)
+        return energy_fn(inside.reshape(-1, band.shape[1])).reshape(inside.shape[:2])
 
 
-def refine_band(band: torch.Tensor, energy: torch.Tensor, midpoint: torch.Tensor, count: int,
+def segment_excess(energy: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+    """How far the highest energy sampled inside each segment (``inside``: (I-1, S)) rises above
+    the higher of its two images (I-1,)."""
+    return inside.amax(1) - torch.maximum(energy[1:], energy[:-1])
+
+
+def refine_band(band: torch.Tensor, energy: torch.Tensor, inside: torch.Tensor, count: int,
                 weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
-    """AutoNEB-style refinement: put a new image at the midpoint of the ``count`` segments whose
-    midpoint rises most above the band (only segments with a positive rise).
+    """AutoNEB-style refinement (Kolsbjerg, Groves & Hammer 2016): put a new image at the highest
+    sampled point of the ``count`` segments whose sampled top (``inside``: (I-1, S) energies at the
+    :func:`segment_points`) rises most above both of their images (only positive rises).
 
-    A split segment's weight is halved on both halves, so the springs keep the new images there.
-    Returns the new band, its segment weights and the split segments (indices into the old band).
+    A segment split at fraction t gives its weight w as t w and (1 - t) w to its two parts, so the
+    springs keep the new image where it was put. Returns the new band, its segment weights and the
+    split segments (indices into the old band).
     """
-    rise = midpoint_excess(energy, midpoint)
+    rise = segment_excess(energy, inside)
     order = torch.argsort(rise, descending=True)
     chosen = sorted(int(i) for i in order[:count] if rise[i] > 0)
+    samples = inside.shape[1]
     rows, new_w = [band[:1]], []
     for i in range(band.shape[0] - 1):
         if i in chosen:
-            rows += [0.5 * (band[i:i + 1] + band[i + 1:i + 2]), band[i + 1:i + 2]]
-            new_w += [weights[i] / 2, weights[i] / 2]
+            t = (int(torch.argmax(inside[i])) + 1) / (samples + 1)
+            rows += [band[i:i + 1] + t * (band[i + 1:i + 2] - band[i:i + 1]), band[i + 1:i + 2]]
+            new_w += [weights[i] * t, weights[i] * (1 - t)]
         else:
             rows.append(band[i + 1:i + 2])
             new_w.append(weights[i])
@@ -456,7 +468,8 @@ def nudged_elastic_band(energy_fn: EnergyFn, start: torch.Tensor, end: torch.Ten
     """Minimum-energy path from ``start`` to ``end``: linear initial band, relaxation, refinement.
 
     After the first relaxation, ``refine_rounds`` rounds each insert up to ``refine_images`` images
-    in the segments with the highest midpoint energy and relax again (climbing from the start).
+    at the highest of ``segment_samples`` points inside the segments whose top rises most above
+    their images, and relax again (climbing from the start).
     """
     t0, c0 = time.perf_counter(), time.process_time()
     start, end = start.detach().clone(), end.detach().clone()
@@ -468,8 +481,8 @@ def nudged_elastic_band(energy_fn: EnergyFn, start: torch.Tensor, end: torch.Ten
     for rnd in range(cfg.refine_rounds + 1):
         if rnd > 0:
             energy = energy_and_gradient(energy_fn, band)[0]
-            band, weights, chosen = refine_band(band, energy, midpoint_energy(energy_fn, band),
-                                                cfg.refine_images, weights)
+            inside = segment_energy(energy_fn, band, cfg.segment_samples)
+            band, weights, chosen = refine_band(band, energy, inside, cfg.refine_images, weights)
             inserted += chosen
             if not chosen:
                 break

@@ -18,7 +18,14 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from .band import EnergyFn, NebConfig, band_forces, linear_path, nudged_elastic_band, segment_points
+from .band import (
+    EnergyFn,
+    NebConfig,
+    band_forces,
+    linear_path,
+    nudged_elastic_band,
+    segment_energy,
+)
 from .hessian import choose_beta, loss_hessian, softplus
 from .network import layer_slices, mse
 from .nonsmooth import DESCENT_FOUND, NOT_CERTIFIED
@@ -88,8 +95,7 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
         straight = relu(linear_path(a, b, cfg.images)).numpy()
         energy = relu(band).numpy()
         mid = relu(0.5 * (band[1:] + band[:-1])).numpy()
-        inside = segment_points(band, cfg.segment_samples)
-        inside_energy = relu(inside.reshape(-1, band.shape[1])).reshape(inside.shape[:2]).numpy()
+    inside_energy = segment_energy(relu, band, cfg.segment_samples).numpy()
     # every other sample (the first, third, ...) as well: how much the top depends on the sampling
     half = inside_energy[:, ::2]
     relu_force = float(band_forces(relu, band, cfg.spring).residual.max())
