@@ -176,6 +176,12 @@ def test_fig08_energy_along_paths():
     np.testing.assert_allclose(mid[:, 0], 0.5 * (paths[0]["arc"][1:] + paths[0]["arc"][:-1]))
     np.testing.assert_allclose(mid[:, 1], paths[0]["segment_max"])  # the top the barrier counts
     assert a.get_ylim()[0] == pytest.approx(0.1 / 3)  # a third of the lowest energy above round-off
+    # up to twice the highest image, or the first path's top between images (drawn in b) where higher;
+    # another path's tops between images are not drawn and do not stretch the axis
+    assert a.get_ylim()[1] == pytest.approx(2 * 0.6)
+    paths[1]["segment_max"] = paths[1]["segment_max"] * 1e3
+    paths[0]["segment_max"][3] = 5.0
+    assert neb_figures.figure_neb_energy(paths).axes[0].get_ylim()[1] == pytest.approx(10.0)
     route = [line for line in b.lines if line.get_label() == "constant-output route top"]
     assert len(route) == 1 and list(route[0].get_ydata()) == [0.25, 0.25]
 

@@ -30,7 +30,8 @@ def figure_neb_energy(paths: Sequence[Mapping[str, np.ndarray]]):
     palette = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, len(paths)))
     for j, (p, color) in enumerate(zip(paths, palette, strict=True)):
         a.plot(p["arc"], p["energy"], color=color, lw=0.9, label=f"path {j} (fit {int(p['fit_index'])})")
-    top = 2 * max(path_top(p) for p in paths)
+    # panel (a) draws the images; panel (b) also the first path's tops between its images
+    top = 2 * max(max(float(p["energy"].max()) for p in paths), path_top(paths[0]))
     a.set(yscale="log", xlabel="normalized arc length (0: global minimum)", ylabel="training MSE",
           xlim=(0, 1), ylim=(floor, top))
     if len(paths) <= 8:
