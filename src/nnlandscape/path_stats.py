@@ -47,10 +47,11 @@ def barrier(energy: np.ndarray) -> float:
     return float(max(energy.max() - max(energy[0], energy[-1]), 0.0))
 
 
-def path_top(path: Mapping[str, np.ndarray]) -> float:
+def path_top(path: Mapping[str, np.ndarray], inside: str = "segment_max") -> float:
     """Highest ReLU loss known along a band's polyline: at its images and at the points sampled
-    inside its segments (``segment_max``). The images alone can miss a ridge the band cuts across."""
-    return float(max(np.max(path["energy"]), np.max(path["segment_max"])))
+    inside its segments (``inside``: ``segment_max``, or ``segment_max_half`` for every other
+    sample). The images alone can miss a ridge the band cuts across."""
+    return float(max(np.max(path["energy"]), np.max(path[inside])))
 
 
 def band_barrier(path: Mapping[str, np.ndarray]) -> float:
@@ -62,10 +63,8 @@ def band_barrier(path: Mapping[str, np.ndarray]) -> float:
 def sampling_change(path: Mapping[str, np.ndarray]) -> float:
     """How much of the band's barrier the second half of the samples inside the segments found:
     (top from all samples - top from every other one) / barrier, 0 where the barrier is 0."""
-    e = np.asarray(path["energy"], np.float64)
-    coarse = float(max(e.max(), np.max(path["segment_max_half"])))
     b = band_barrier(path)
-    return (path_top(path) - coarse) / b if b > 0 else 0.0
+    return (path_top(path) - path_top(path, "segment_max_half")) / b if b > 0 else 0.0
 
 
 def drop_arc(energy: np.ndarray, arc: np.ndarray, fraction: float) -> float:
@@ -85,9 +84,10 @@ def path_statistics(path: Mapping[str, np.ndarray], drop_fraction: float,
     plateau = drop_arc(e, arc, plateau_fraction)
     angles = difference_angles(path["images"])
     descent = arc[1:-1] <= plateau
+    band = band_barrier(path)
     return {
-        "barrier": band_barrier(path),
-        "barrier_rel": band_barrier(path) / max(e[0], e[-1]),
+        "barrier": band,
+        "barrier_rel": band / max(e[0], e[-1]),
         "image_barrier": barrier(e),
         "drop_arc": drop_arc(e, arc, drop_fraction),
         "plateau_arc": plateau,
@@ -259,25 +259,22 @@ def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.n
     energy = np.full(len(rows), np.nan)
     saddle = np.full((len(rows), len(rows)), np.inf)
     straight = np.full(len(pair_files), np.nan)
-    barrier = np.full(len(pair_files), np.nan)
+    band = np.full(len(pair_files), np.nan)
     image = np.full(len(pair_files), np.nan)
     route = np.full(len(pair_files), np.nan)
     for p, f in enumerate(pair_files):
         i, j = (where[int(v)] for v in f["pair"])
         e = np.asarray(f["energy"], np.float64)
         energy[i], energy[j] = e[0], e[-1]
-        top = path_top(f)
-        saddle[i, j] = saddle[j, i] = min(saddle[i, j], top, float(f["route_top"]))
-        barrier[p] = top - max(e[0], e[-1])
-        image[p] = e.max() - max(e[0], e[-1])
+        saddle[i, j] = saddle[j, i] = min(saddle[i, j], path_top(f), float(f["route_top"]))
+        band[p], image[p] = band_barrier(f), barrier(e)
         route[p] = float(f["route_top"]) - max(e[0], e[-1])
-        s = np.asarray(f["straight_energy"], np.float64)
-        straight[p] = s.max() - max(s[0], s[-1])
+        straight[p] = barrier(np.asarray(f["straight_energy"], np.float64))
     joins = superbasin_joins(energy, saddle)
     leaf_x, node_x = graph_layout(energy, joins)
     return {"minima": np.asarray(rows, np.int64), "energy": energy, "saddle": saddle,
             "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
-            "barrier": barrier, "image_barrier": image, "route_barrier": route, "straight_barrier": straight,
+            "barrier": band, "image_barrier": image, "route_barrier": route, "straight_barrier": straight,
             "converged": np.array([bool(f["converged"]) for f in pair_files], bool),
             "tree": spanning_tree(saddle),
             "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
