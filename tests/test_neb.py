@@ -51,6 +51,7 @@ def test_network_path_between_nearby_networks():
     assert res["energy"][0] < 1e-20 and res["energy"][-1] == pytest.approx(mse_np(q, x, y, 5, 5))
     np.testing.assert_allclose(res["energy"], mse_np(images, x, y, 5, 5), rtol=1e-12, atol=1e-28)
     assert not np.allclose(res["energy_relaxed"], res["energy"], rtol=1e-6)
+    assert res["lifted_end_energy"].tolist() == res["energy"][[0, -1]].tolist()  # full space
     straight = np.linspace(0, 1, 6)[:, None] * (q - p) + p
     np.testing.assert_allclose(res["straight_energy"], mse_np(straight, x, y, 5, 5), rtol=1e-9, atol=1e-15)
     arc = res["arc"]
@@ -92,3 +93,55 @@ def test_network_path_between_nearby_networks():
                          probe_directions=4, seed=0)
     assert again["images"].tobytes() == images.tobytes()
     assert again["energy"].tobytes() == res["energy"].tobytes()
+
+
+def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_segments():
+    from nnlandscape.readout import hidden_size, lift
+    from nnlandscape.symmetry import symmetrize
+
+    p = symmetrize(perfect_fit(Example()), 5, 5).params
+    x, y, _ = training_data(p, 5, 5, 10)
+    q = p + 0.05 * np.random.default_rng(2).normal(size=p.shape)
+    ph, ridge = hidden_size(5, 5), 1e-6
+    cfg = NebConfig(images=6, max_iter=30, climb_after=10, refine_rounds=1, refine_images=1, dt=1e-3,
+                    segment_samples=7)
+    res = network_path(p, q, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                       probe_directions=4, seed=0, ridge=ridge)
+    images = res["images"]
+    assert images.shape == (7, p.size)  # 6 images and one from the refinement round
+    assert images[0].tobytes() == p.tobytes() and images[-1].tobytes() == q.tobytes()
+    # interior images: hidden layers from the band, output layer at its ridge optimum for them
+    np.testing.assert_allclose(images[1:-1], lift(images[1:-1, :ph], x, y, 5, 5, ridge),
+                               rtol=1e-12, atol=1e-14)
+    assert not np.allclose(images[1:-1, ph:], (p[ph:] + q[ph:]) / 2, atol=1e-3)
+    np.testing.assert_allclose(res["energy"], mse_np(images, x, y, 5, 5), rtol=1e-12, atol=1e-28)
+    # between two images the path is the lift of the straight segment between their hidden layers;
+    # the end segments also hold the lifted end images (the output-only legs to p and q peak there)
+    hidden = images[:, :ph]
+    t = np.arange(1, 8) / 8
+    inside = hidden[:-1, None] + t[None, :, None] * (hidden[1:] - hidden[:-1])[:, None]
+    lifted = mse_np(lift(inside.reshape(-1, ph), x, y, 5, 5, ridge), x, y, 5, 5).reshape(6, 7)
+    ends = mse_np(lift(hidden[[0, -1]], x, y, 5, 5, ridge), x, y, 5, 5)
+    assert ends[0] > res["energy"][0]  # the ridge readout of p is not p's own output layer
+    np.testing.assert_allclose(res["lifted_end_energy"], ends, rtol=1e-12, atol=1e-20)
+    want = lifted.max(1)
+    want[0], want[-1] = max(want[0], ends[0]), max(want[-1], ends[1])
+    np.testing.assert_allclose(res["segment_max"], want, rtol=1e-10, atol=1e-20)
+    half = lifted[:, ::2].max(1)
+    half[0], half[-1] = max(half[0], ends[0]), max(half[-1], ends[1])
+    np.testing.assert_allclose(res["segment_max_half"], half, rtol=1e-10, atol=1e-20)
+    mid = mse_np(lift((hidden[1:] + hidden[:-1]) / 2, x, y, 5, 5, ridge), x, y, 5, 5)
+    np.testing.assert_allclose(res["midpoint_energy"], mid, rtol=1e-10, atol=1e-20)
+    # arc length of the stored (full) images; the straight baseline is the full-space segment
+    steps = np.linalg.norm(np.diff(images, axis=0), axis=1)
+    np.testing.assert_allclose(res["arc"], np.r_[0, np.cumsum(steps)] / steps.sum(), rtol=1e-12)
+    straight = np.linspace(0, 1, 6)[:, None] * (q - p) + p
+    np.testing.assert_allclose(res["straight_energy"], mse_np(straight, x, y, 5, 5), rtol=1e-9,
+                               atol=1e-15)
+    # the same inputs give the same path; the full space gives another
+    again = network_path(p, q, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                         probe_directions=4, seed=0, ridge=ridge)
+    assert again["images"].tobytes() == images.tobytes()
+    full = network_path(p, q, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                        probe_directions=4, seed=0)
+    assert not np.allclose(full["images"][1:-1], images[1:-1], atol=1e-6)

@@ -32,7 +32,7 @@ from nnlandscape.network import layer_slices, mse_np, n_params
 X5 = np.array([-0.5, 0.0, 0.25, 0.5, 1.0])
 NEB = dict(images=5, spring=1.0, optimizer="fire", max_iter=20, tol=1e-3, climb=True, climb_after=5,
            refine_rounds=1, refine_images=1, dt=1e-3, dt_max=1e-2, max_move=0.05, paths=2, seed=7,
-           saddle_tol=1e-6, probe_step=1e-3, probe_directions=4)
+           saddle_tol=1e-6, probe_step=1e-3, probe_directions=4, space="readout", readout_ridge=1e-6)
 SMOOTHING = {"betas": [1000.0, 10.0, 100.0], "output_tol": 1e-5}
 
 
@@ -219,8 +219,9 @@ def test_a_converged_path_between_two_exact_fits_crosses_the_hand_saddle():
 def test_neb_path_hands_its_settings_to_the_path(monkeypatch):
     seen = {}
 
-    def spy(start, end, x, y, n, k, cfg, beta, saddle_tol, probe_step, probe_directions, seed):
-        seen.update(cfg=cfg, beta=beta, tol=saddle_tol, step=probe_step, dirs=probe_directions, seed=seed)
+    def spy(start, end, x, y, n, k, cfg, beta, saddle_tol, probe_step, probe_directions, seed, ridge):
+        seen.update(cfg=cfg, beta=beta, tol=saddle_tol, step=probe_step, dirs=probe_directions, seed=seed,
+                    ridge=ridge)
         return {"images": np.stack([start, end])}
 
     monkeypatch.setattr(neb_module, "network_path", spy)
@@ -231,6 +232,9 @@ def test_neb_path_hands_its_settings_to_the_path(monkeypatch):
     assert seen["cfg"].images == 5 and seen["cfg"].refine_rounds == 1 and seen["beta"] == 100.0
     neb_path(pf, minima, 1, neb, SMOOTHING, images=7)  # the image study: that count, no refinement
     assert seen["cfg"].images == 7 and seen["cfg"].refine_rounds == 0
+    assert seen["ridge"] == 1e-6
+    neb_path(pf, minima, 1, {**neb, "space": "full", "readout_ridge": 3.0}, SMOOTHING)
+    assert seen["ridge"] is None
 
 
 def test_chosen_end_points_are_integer_rows():

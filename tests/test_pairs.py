@@ -74,10 +74,11 @@ def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeyp
 
     calls = []
 
-    def fake_path(start, end, x, y, n, k, cfg, beta, saddle_tol, probe_step, probe_directions, seed):
+    def fake_path(start, end, x, y, n, k, cfg, beta, saddle_tol, probe_step, probe_directions, seed,
+                  ridge):
         calls.append(dict(start=start, end=end, x=x, y=y, n=n, k=k, cfg=cfg, beta=beta,
                           saddle_tol=saddle_tol, probe_step=probe_step,
-                          probe_directions=probe_directions, seed=seed))
+                          probe_directions=probe_directions, seed=seed, ridge=ridge))
         return {"images": np.stack([start, end]), "energy": np.zeros(2)}
 
     pf = {"n": np.int64(3), "k": np.int64(2), "x_train": np.linspace(-1, 1, 4), "y_train": np.ones(4)}
@@ -88,7 +89,7 @@ def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeyp
     params = np.array([[0.0, 0.0], [1.0, 0.0], [1.1, 0.0], [5.0, 0.0], [9.0, 0.0]])
     minima = {"params_sym": params, "kind": np.array([0, 1, 0, 0, 3])}
     neb = {"images": 12, "spring": 2.0, "saddle_tol": "1e-6", "probe_step": "0.01",
-           "probe_directions": "5", "paths": 3}
+           "probe_directions": "5", "paths": 3, "space": "readout", "readout_ridge": "1e-5"}
     pairs = {"neighbours": "1", "random": "2", "seed": "11"}
     out = pairs_mod.pair_path(pf, minima, 0, neb, pairs, {"betas": [300]})
     call = calls[-1]
@@ -101,6 +102,9 @@ def test_pair_path_runs_the_band_between_the_chosen_pair_with_the_config(monkeyp
     assert (call["saddle_tol"], call["probe_step"], call["probe_directions"]) == (1e-6, 0.01, 5)
     assert type(call["probe_directions"]) is int and type(call["saddle_tol"]) is float
     assert call["seed"] == 11 and np.array_equal(out["images"], params[[1, 2]])
+    assert call["ridge"] == 1e-5 and type(call["ridge"]) is float
+    pairs_mod.pair_path(pf, minima, 0, {**neb, "space": "full"}, pairs, {"betas": [300]})
+    assert calls[-1]["ridge"] is None
     # the pair index picks the pair of choose_pairs on the certified rows and offsets the seed
     want = choose_pairs(params, np.array([0, 1, 2, 3]), 1, 2, 11)
     for index in (1, 2):

@@ -386,3 +386,21 @@ def test_sampling_change_is_the_share_of_the_barrier_only_the_finer_samples_foun
     assert out["neb_above_route"] == 2 and out["neb_route_barrier_median"] == pytest.approx(1.3)
     assert out["neb_best_barrier_median"] == pytest.approx(1.3)
     assert "neb_above_route" not in neb_numbers(routed[:2] + paths[2:], 0.5, 0.9)
+
+
+def test_lifted_end_excess_is_the_larger_rise_of_the_band_ends_over_the_end_points():
+    from nnlandscape.path_stats import lifted_end_excess
+
+    e = np.array([0.0, 0.5, 1.0, 0.2])
+    path = {"energy": e, "lifted_end_energy": np.array([1e-9, 0.2 + 3e-8])}
+    assert lifted_end_excess(path) == pytest.approx(3e-8, rel=1e-6)
+    assert lifted_end_excess(path | {"lifted_end_energy": np.array([4e-8, 0.2])}) == pytest.approx(4e-8)
+    assert lifted_end_excess(path | {"lifted_end_energy": e[[0, -1]]}) == 0.0  # full space
+    assert lifted_end_excess(path | {"lifted_end_energy": np.array([-1.0, 0.1])}) == 0.0
+    arc = np.linspace(0, 1, 4)
+    base = {"energy": e, "segment_max": np.array([0.4, 0.9, 0.8]), "midpoint_energy": np.ones(3),
+            "arc": arc, "converged": False, "iterations": 1, "max_perp_force": 0.1,
+            "images": np.column_stack([arc, np.zeros(4)])}
+    paths = [base | {"lifted_end_energy": np.array([0.0, 0.2 + d])} for d in (1e-8, 5e-8, 2e-8)]
+    assert neb_numbers(paths, 0.5, 0.9)["neb_lifted_end_excess_max"] == pytest.approx(5e-8, rel=1e-6)
+    assert "neb_lifted_end_excess_max" not in neb_numbers([base] * 3, 0.5, 0.9)

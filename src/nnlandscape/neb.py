@@ -21,6 +21,7 @@ import torch
 from .band import (
     EnergyFn,
     NebConfig,
+    arc_length,
     band_forces,
     linear_path,
     nudged_elastic_band,
@@ -29,6 +30,7 @@ from .band import (
 from .hessian import choose_beta, loss_hessian, softplus
 from .network import layer_slices, mse
 from .nonsmooth import DESCENT_FOUND, NOT_CERTIFIED
+from .readout import hidden_size, lift, readout_energy
 from .saddle import hessian_index, probe_kink
 from .settle import rescaling_directions
 from .settled import certified
@@ -80,33 +82,64 @@ def constant_output_route(start: np.ndarray, end: np.ndarray, y: np.ndarray, n: 
 
 def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int,
                  cfg: NebConfig, beta: float, saddle_tol: float, probe_step: float,
-                 probe_directions: int, seed: int) -> dict[str, np.ndarray]:
+                 probe_directions: int, seed: int, ridge: float | None = None) -> dict[str, np.ndarray]:
     """NEB path between two networks' params (float64), relaxed on the softplus_beta-smoothed MSE,
     reported on the ReLU MSE (at the images and, ``segment_max``, the highest of
     ``cfg.segment_samples`` points inside each segment; ``segment_max_half`` from every other one of
-    them), with the straight band's energies and the climbing image's saddle test."""
+    them), with the straight band's energies and the climbing image's saddle test.
+
+    ``ridge`` given: the band lives in hidden-layer space with the output layer at its ridge
+    least-squares optimum (:mod:`nnlandscape.readout`); the stored images are those networks, the
+    path between two of them is the lift of the straight segment between their hidden layers, and
+    its ends are joined to ``start`` and ``end`` by moving the output layer alone (a convex quadratic,
+    highest at an end: the lifted end images are counted in the end segments' tops)."""
     to = torch.float64
-    smooth = network_energy(x, y, n, k, to, beta)
     relu = network_energy(x, y, n, k, to)
     a, b = torch.as_tensor(start, dtype=to), torch.as_tensor(end, dtype=to)
+    if ridge is None:
+        smooth, relu_band = network_energy(x, y, n, k, to, beta), relu
+    else:
+        ph = hidden_size(n, k)
+        a, b = a[:ph], b[:ph]
+        smooth = readout_energy(x, y, n, k, ridge, beta)
+        relu_band = readout_energy(x, y, n, k, ridge)
     res = nudged_elastic_band(smooth, a, b, cfg)
     band = torch.as_tensor(res.images)
     with torch.no_grad():
-        straight = relu(linear_path(a, b, cfg.images)).numpy()
-        energy = relu(band).numpy()
-        mid = relu(0.5 * (band[1:] + band[:-1])).numpy()
-    inside_energy = segment_energy(relu, band, cfg.segment_samples).numpy()
+        energy = relu_band(band).numpy()
+        mid = relu_band(0.5 * (band[1:] + band[:-1])).numpy()
+    inside_energy = segment_energy(relu_band, band, cfg.segment_samples).numpy()
+    images = res.images
+    lifted_ends = energy[[0, -1]].copy()  # the loss at the band's end images
+    if ridge is not None:
+        images = lift(res.images, x, y, n, k, ridge)
+        images[0], images[-1] = start, end
+        with torch.no_grad():
+            ends = relu(torch.as_tensor(images[[0, -1]])).numpy()
+        inside_energy[0] = np.maximum(inside_energy[0], energy[0])  # the lifted end images
+        inside_energy[-1] = np.maximum(inside_energy[-1], energy[-1])
+        energy[0], energy[-1] = ends
     # every other sample (the first, third, ...) as well: how much the top depends on the sampling
     half = inside_energy[:, ::2]
-    relu_force = float(band_forces(relu, band, cfg.spring).residual.max())
-    out = {**res.arrays(), "energy_relaxed": res.energy, "energy": energy, "midpoint_energy": mid,
+    with torch.no_grad():
+        straight = relu(linear_path(torch.as_tensor(start, dtype=to),
+                                    torch.as_tensor(end, dtype=to), cfg.images)).numpy()
+    relu_force = float(band_forces(relu_band, band, cfg.spring).residual.max())
+    out = {**res.arrays(), "images": images, "arc": arc_length(images),
+           "energy_relaxed": res.energy, "energy": energy, "midpoint_energy": mid,
            "segment_max": inside_energy.max(1), "segment_max_half": half.max(1),
            "straight_energy": straight, "relu_max_perp_force": np.float64(relu_force),
-           "beta": np.float64(beta),
+           "beta": np.float64(beta), "lifted_end_energy": lifted_ends,
            "route_top": np.float64(constant_output_top(energy[0], energy[-1], y))}
-    out.update(climbing_saddle(res.images, res.climbing_index, res.converged, x, y, n, k, beta,
+    out.update(climbing_saddle(images, res.climbing_index, res.converged, x, y, n, k, beta,
                                saddle_tol, probe_step, probe_directions, seed))
     return out
+
+
+def band_ridge(neb: Mapping) -> float | None:
+    """The readout ridge of the config's ``neb`` section when bands live in hidden-layer space
+    (``space: readout``), None for the full parameter space (``space: full``)."""
+    return float(neb["readout_ridge"]) if neb["space"] == "readout" else None
 
 
 def climbing_saddle(images: np.ndarray, top: int, converged: bool, x: np.ndarray, y: np.ndarray,
@@ -197,7 +230,7 @@ def neb_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.ndar
                           perfect_fit["x_train"], perfect_fit["y_train"], n, k,
                           NebConfig.from_config(neb), path_beta(perfect_fit, smoothing),
                           float(neb["saddle_tol"]), float(neb["probe_step"]),
-                          int(neb["probe_directions"]), int(neb["seed"]) + index)
+                          int(neb["probe_directions"]), int(neb["seed"]) + index, band_ridge(neb))
     fit_index = int(minima["fit_index"][fit]) if "fit_index" in minima else fit
     kind = int(minima["kind"][fit]) if "kind" in minima else -1
     return {**arrays, "fit_index": np.int64(fit_index), "fit_loss": np.float64(minima["loss"][fit]),

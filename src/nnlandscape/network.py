@@ -65,6 +65,21 @@ def flatten(layers) -> np.ndarray | torch.Tensor:
     return torch.cat(parts, dim=-1)
 
 
+def features(params: torch.Tensor, x: torch.Tensor, n: int, k: int,
+             activation: Activation | None = None) -> torch.Tensor:
+    """Outputs of the last hidden layer (B, N, n) at points ``x`` (N,) for params (B, P); the output
+    layer's entries of params are not read. ``activation`` defaults to ReLU."""
+    import torch
+
+    activation = torch.relu if activation is None else activation
+    layers = unflatten(params, n, k)
+    w1, b1 = layers[0]
+    h = activation(x[None, :, None] * w1[:, None, :, 0] + b1[:, None, :])  # (B, N, n)
+    for w, b in layers[1:-1]:
+        h = activation(torch.baddbmm(b[:, None, :], h, w.transpose(1, 2)))
+    return h
+
+
 def forward(params: torch.Tensor, x: torch.Tensor, n: int, k: int,
             activation: Activation | None = None) -> torch.Tensor:
     """Network output at points ``x`` (N,) for params (P,) -> (N,) or a batch (B, P) -> (B, N).
@@ -73,15 +88,10 @@ def forward(params: torch.Tensor, x: torch.Tensor, n: int, k: int,
     """
     import torch
 
-    activation = torch.relu if activation is None else activation
     single = params.dim() == 1
     p = params.unsqueeze(0) if single else params
-    layers = unflatten(p, n, k)
-    w1, b1 = layers[0]
-    h = activation(x[None, :, None] * w1[:, None, :, 0] + b1[:, None, :])  # (B, N, n)
-    for w, b in layers[1:-1]:
-        h = activation(torch.baddbmm(b[:, None, :], h, w.transpose(1, 2)))
-    w_out, b_out = layers[-1]
+    h = features(p, x, n, k, activation)
+    w_out, b_out = unflatten(p, n, k)[-1]
     y = torch.bmm(h, w_out.transpose(1, 2))[..., 0] + b_out  # (B, N)
     return y[0] if single else y
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .band import NebConfig
-from .neb import fallback_minima, network_path, path_beta, usable_minima
+from .neb import band_ridge, fallback_minima, network_path, path_beta, usable_minima
 
 
 def choose_pairs(params: np.ndarray, usable: np.ndarray, neighbours: int, random: int,
@@ -70,6 +70,6 @@ def pair_path(perfect_fit: Mapping[str, np.ndarray], minima: Mapping[str, np.nda
                           perfect_fit["y_train"], n, k, NebConfig.from_config(neb),
                           path_beta(perfect_fit, smoothing), float(neb["saddle_tol"]),
                           float(neb["probe_step"]), int(neb["probe_directions"]),
-                          int(pairs["seed"]) + index)
+                          int(pairs["seed"]) + index, band_ridge(neb))
     kinds = [int(minima["kind"][v]) if "kind" in minima else -1 for v in (a, b)]
     return {**arrays, "pair": np.array([a, b], np.int64), "end_kind": np.array(kinds, np.int64)}

@@ -54,6 +54,14 @@ def path_top(path: Mapping[str, np.ndarray], inside: str = "segment_max") -> flo
     return float(max(np.max(path["energy"]), np.max(path[inside])))
 
 
+def lifted_end_excess(path: Mapping[str, np.ndarray]) -> float:
+    """How far the band's end images lie above the end points (largest of the two, >= 0): in
+    readout space the ends' output layers are the ridge solutions, not the minima's own."""
+    e = np.asarray(path["energy"], np.float64)
+    lifted = np.asarray(path["lifted_end_energy"], np.float64)
+    return float(max(lifted[0] - e[0], lifted[-1] - e[-1], 0.0))
+
+
 def band_barrier(path: Mapping[str, np.ndarray]) -> float:
     """Barrier of the band as a continuous path: its :func:`path_top` minus the higher end (>= 0)."""
     e = np.asarray(path["energy"], np.float64)
@@ -216,6 +224,8 @@ def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
         out.update(route_numbers(paths))
     if all("segment_max_half" in p for p in paths):
         out["sampling_change_max"] = max(sampling_change(p) for p in paths)
+    if all("lifted_end_energy" in p for p in paths):
+        out["lifted_end_excess_max"] = max(lifted_end_excess(p) for p in paths)
     return {f"{prefix}_{key}": value for key, value in out.items()}
 
 
