@@ -95,8 +95,25 @@ def test_network_path_between_nearby_networks():
     assert again["energy"].tobytes() == res["energy"].tobytes()
 
 
-def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_segments():
+def lifted_segment_tops(images, x, y, ridge, samples, every=1):
+    """Highest ReLU loss inside each segment of a readout-space band, recomputed point by point: the
+    lift of fractions j / (samples + 1) of the segments between the images' hidden layers, and the
+    lifted end images in the end segments."""
     from nnlandscape.readout import hidden_size, lift
+
+    ph = hidden_size(5, 5)
+    hidden = images[:, :ph]
+    t = (np.arange(1, samples + 1) / (samples + 1))[::every]
+    inside = hidden[:-1, None] + t[None, :, None] * (hidden[1:] - hidden[:-1])[:, None]
+    lifted = mse_np(lift(inside.reshape(-1, ph), x, y, 5, 5, ridge), x, y, 5, 5)
+    top = lifted.reshape(len(images) - 1, len(t)).max(1)
+    ends = mse_np(lift(hidden[[0, -1]], x, y, 5, 5, ridge), x, y, 5, 5)
+    top[0], top[-1] = max(top[0], ends[0]), max(top[-1], ends[1])
+    return top, ends
+
+
+def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_segments():
+    from nnlandscape.readout import hidden_size, lift, readout_energy
     from nnlandscape.symmetry import symmetrize
 
     p = symmetrize(perfect_fit(Example()), 5, 5).params
@@ -118,18 +135,27 @@ def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_seg
     # between two images the path is the lift of the straight segment between their hidden layers;
     # the end segments also hold the lifted end images (the output-only legs to p and q peak there)
     hidden = images[:, :ph]
-    t = np.arange(1, 8) / 8
-    inside = hidden[:-1, None] + t[None, :, None] * (hidden[1:] - hidden[:-1])[:, None]
-    lifted = mse_np(lift(inside.reshape(-1, ph), x, y, 5, 5, ridge), x, y, 5, 5).reshape(6, 7)
-    ends = mse_np(lift(hidden[[0, -1]], x, y, 5, 5, ridge), x, y, 5, 5)
+    want, ends = lifted_segment_tops(images, x, y, ridge, 7)
     assert ends[0] > res["energy"][0]  # the ridge readout of p is not p's own output layer
     np.testing.assert_allclose(res["lifted_end_energy"], ends, rtol=1e-12, atol=1e-20)
-    want = lifted.max(1)
-    want[0], want[-1] = max(want[0], ends[0]), max(want[-1], ends[1])
     np.testing.assert_allclose(res["segment_max"], want, rtol=1e-10, atol=1e-20)
-    half = lifted[:, ::2].max(1)
-    half[0], half[-1] = max(half[0], ends[0]), max(half[-1], ends[1])
+    half = lifted_segment_tops(images, x, y, ridge, 7, every=2)[0]
     np.testing.assert_allclose(res["segment_max_half"], half, rtol=1e-10, atol=1e-20)
+    # relaxed on the smoothed readout energy (softplus features, output layer solved for them)
+    smooth = readout_energy(x, y, 5, 5, ridge, beta=1e3)(torch.tensor(hidden)).numpy()
+    np.testing.assert_allclose(res["energy_relaxed"], smooth, rtol=1e-12, atol=1e-20)
+    assert not np.allclose(smooth, readout_energy(x, y, 5, 5, ridge)(torch.tensor(hidden)).numpy(),
+                           rtol=1e-6)
+    # the other way round the lifted end image of q opens the band: each end segment is checked
+    # against both a lifted end above its samples and samples above a lifted end
+    back = network_path(q, p, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
+                        probe_directions=4, seed=0, ridge=ridge)
+    tops, back_ends = lifted_segment_tops(back["images"], x, y, ridge, 7)
+    np.testing.assert_allclose(back["segment_max"], tops, rtol=1e-10, atol=1e-20)
+    np.testing.assert_allclose(back["segment_max_half"],
+                               lifted_segment_tops(back["images"], x, y, ridge, 7, every=2)[0],
+                               rtol=1e-10, atol=1e-20)
+    assert back["segment_max"][-1] > back_ends[1] and res["segment_max"][0] > ends[0]
     mid = mse_np(lift((hidden[1:] + hidden[:-1]) / 2, x, y, 5, 5, ridge), x, y, 5, 5)
     np.testing.assert_allclose(res["midpoint_energy"], mid, rtol=1e-10, atol=1e-20)
     # arc length of the stored (full) images; the straight baseline is the full-space segment

@@ -391,10 +391,12 @@ def test_sampling_change_is_the_share_of_the_barrier_only_the_finer_samples_foun
 def test_lifted_end_excess_is_the_larger_rise_of_the_band_ends_over_the_end_points():
     from nnlandscape.path_stats import lifted_end_excess
 
-    e = np.array([0.0, 0.5, 1.0, 0.2])
-    path = {"energy": e, "lifted_end_energy": np.array([1e-9, 0.2 + 3e-8])}
+    e = np.array([0.05, 0.5, 1.0, 0.2])
+    path = {"energy": e, "lifted_end_energy": np.array([0.05 + 1e-9, 0.2 + 3e-8])}
     assert lifted_end_excess(path) == pytest.approx(3e-8, rel=1e-6)
-    assert lifted_end_excess(path | {"lifted_end_energy": np.array([4e-8, 0.2])}) == pytest.approx(4e-8)
+    assert lifted_end_excess(path | {"lifted_end_energy": np.array([0.05 + 4e-8, 0.2])}) == \
+        pytest.approx(4e-8, rel=1e-6)
+    assert lifted_end_excess({"energy": [1, 2, 3], "lifted_end_energy": [2, 3]}) == 1.0
     assert lifted_end_excess(path | {"lifted_end_energy": e[[0, -1]]}) == 0.0  # full space
     assert lifted_end_excess(path | {"lifted_end_energy": np.array([-1.0, 0.1])}) == 0.0
     arc = np.linspace(0, 1, 4)

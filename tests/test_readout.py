@@ -31,6 +31,11 @@ def np_ridge(h: np.ndarray, y: np.ndarray, ridge: float) -> tuple[np.ndarray, np
     return np.array(ws), np.array(bs)
 
 
+def energy_of(x, y, ridge, hidden) -> np.ndarray:
+    """readout_energy at hidden layers given as numpy, as numpy."""
+    return readout_energy(x, y, 5, 5, ridge)(torch.as_tensor(np.asarray(hidden, np.float64))).numpy()
+
+
 @pytest.fixture(scope="module")
 def data():
     p = perfect_fit(Example())
@@ -76,6 +81,20 @@ def test_readout_energy_is_the_loss_of_the_lifted_network_and_never_above_a_give
     # min over the output layer: never above the network's own loss (plus its ridge term)
     own = mse_np(batch, x, y, 5, 5) + ridge * (batch[:, ph:-1] ** 2).sum(1)
     assert np.all(e <= own + 1e-14) and np.all(e < mse_np(batch, x, y, 5, 5))
+    # any input dtype: float64 throughout; one network (P_h,) gives one row
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    np.testing.assert_allclose(energy_of(x32, y32, ridge, batch[:, :ph].astype(np.float32)),
+                               energy_of(x32.astype(np.float64), y32.astype(np.float64), ridge,
+                                         batch[:, :ph].astype(np.float32).astype(np.float64)),
+                               rtol=1e-12)
+    lifted32 = lift(batch[:, :ph].astype(np.float32), x32, y32, 5, 5, ridge)
+    assert lifted32.dtype == np.float64
+    np.testing.assert_allclose(lifted32, lift(batch[:, :ph].astype(np.float32).astype(np.float64),
+                                              x32.astype(np.float64), y32.astype(np.float64), 5, 5,
+                                              ridge), rtol=1e-12)
+    one = lift(batch[0, :ph].tolist(), x, y, 5, 5, ridge)
+    assert one.shape == (1, p.size)
+    np.testing.assert_allclose(one[0], full[0], rtol=1e-10, atol=1e-12)
     # the (symmetrized) perfect fit's readout is already optimal: the energy is ~0, up to the ridge
     sym = symmetrize(p, 5, 5).params
     assert mse_np(sym, x, y, 5, 5) < 1e-20 and energy(torch.tensor(sym[None, :ph])).item() < 1e-8

@@ -57,9 +57,8 @@ def path_top(path: Mapping[str, np.ndarray], inside: str = "segment_max") -> flo
 def lifted_end_excess(path: Mapping[str, np.ndarray]) -> float:
     """How far the band's end images lie above the end points (largest of the two, >= 0): in
     readout space the ends' output layers are the ridge solutions, not the minima's own."""
-    e = np.asarray(path["energy"], np.float64)
-    lifted = np.asarray(path["lifted_end_energy"], np.float64)
-    return float(max(lifted[0] - e[0], lifted[-1] - e[-1], 0.0))
+    rise = np.asarray(path["lifted_end_energy"]) - np.asarray(path["energy"])[[0, -1]]
+    return float(max(rise.max(), 0.0))
 
 
 def band_barrier(path: Mapping[str, np.ndarray]) -> float:

@@ -42,11 +42,10 @@ def ridge_readout(h: torch.Tensor, y: torch.Tensor, ridge: float) -> tuple[torch
     import torch
 
     mean_h = h.mean(1, keepdim=True)
-    hc = h - mean_h
-    yc = y - y.mean()
+    hc = h - mean_h  # centred features: hc^T y is then already the covariance with y
     cov = hc.transpose(1, 2) @ hc / h.shape[1]
     cov = cov + ridge * torch.eye(h.shape[2], dtype=h.dtype, device=h.device)
-    w = torch.linalg.solve(cov, hc.transpose(1, 2) @ yc[:, None] / h.shape[1])[..., 0]
+    w = torch.linalg.solve(cov, hc.transpose(1, 2) @ y[:, None] / h.shape[1])[..., 0]
     return w, y.mean() - (mean_h[:, 0] * w).sum(1)
 
 
