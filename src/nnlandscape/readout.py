@@ -4,7 +4,7 @@ The network's output is affine in its output layer, so the training MSE is a con
 layer's n + 1 entries (variable projection, Golub & Pereyra 1973). Given any continuous path between
 two networks, putting the output layer at every point of it at its optimum for that point's hidden
 layers gives a path that is nowhere higher; a minimum-energy path can therefore be sought over the
-hidden layers alone, with the stiff, quadratic output directions eliminated. A ridge term makes the
+hidden layers alone, with the output layer never lagging behind them. A ridge term makes the
 optimum unique and a continuous function of the hidden layers even where a unit dies (its feature
 column vanishes and the plain least-squares weight would blow up), so the lifted path is continuous.
 """
