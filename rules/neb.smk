@@ -68,5 +68,6 @@ rule neb_numbers:
         drop_fraction=config["neb"]["drop_fraction"],
         plateau_fraction=config["neb"]["plateau_fraction"],
         prefix="neb",
+        dead_std=config["dead_std"],
     script:
         "../scripts/neb_numbers.py"

@@ -7,5 +7,5 @@ from nnlandscape.workflow import start
 start(snakemake)
 p = snakemake.params
 paths = [load_path(path) for path in snakemake.input.paths]
-numbers = neb_numbers(paths, p.drop_fraction, p.plateau_fraction, p.prefix)
+numbers = neb_numbers(paths, p.drop_fraction, p.plateau_fraction, p.prefix, p.dead_std)
 save_json(snakemake.output.numbers, numbers)

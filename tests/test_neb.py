@@ -7,7 +7,7 @@ import torch
 from nnlandscape.band import NebConfig
 from nnlandscape.construction import Example, perfect_fit, training_data
 from nnlandscape.neb import choose_minima, network_energy, network_path
-from nnlandscape.network import mse_np
+from nnlandscape.network import forward_np, mse_np
 
 
 def test_choose_minima_draws_live_fits_only():
@@ -52,6 +52,8 @@ def test_network_path_between_nearby_networks():
     np.testing.assert_allclose(res["energy"], mse_np(images, x, y, 5, 5), rtol=1e-12, atol=1e-28)
     assert not np.allclose(res["energy_relaxed"], res["energy"], rtol=1e-6)
     assert res["lifted_end_energy"].tolist() == res["energy"][[0, -1]].tolist()  # full space
+    np.testing.assert_allclose(res["output_std"], forward_np(images, x, 5, 5).std(-1), rtol=1e-12)
+    assert res["output_std"].shape == (images.shape[0],) and res["output_std"].min() > 0.1
     straight = np.linspace(0, 1, 6)[:, None] * (q - p) + p
     np.testing.assert_allclose(res["straight_energy"], mse_np(straight, x, y, 5, 5), rtol=1e-9, atol=1e-15)
     arc = res["arc"]

@@ -406,3 +406,23 @@ def test_lifted_end_excess_is_the_larger_rise_of_the_band_ends_over_the_end_poin
     paths = [base | {"lifted_end_energy": np.array([0.0, 0.2 + d])} for d in (1e-8, 5e-8, 2e-8)]
     assert neb_numbers(paths, 0.5, 0.9)["neb_lifted_end_excess_max"] == pytest.approx(5e-8, rel=1e-6)
     assert "neb_lifted_end_excess_max" not in neb_numbers([base] * 3, 0.5, 0.9)
+
+
+def test_dead_top_asks_whether_the_highest_image_is_a_dead_network():
+    from nnlandscape.path_stats import dead_top
+
+    e = np.array([0.0, 0.3, 0.2, 0.1])
+    path = {"energy": e, "output_std": np.array([0.5, 1e-7, 2e-4, 0.4])}
+    assert dead_top(path, 1e-4)  # image 1 is the top and constant
+    assert not dead_top(path, 1e-8)
+    assert not dead_top(path | {"energy": np.array([0.0, 0.2, 0.3, 0.1])}, 1e-4)  # top at image 2
+    assert not dead_top(path | {"output_std": np.array([0.5, 1e-4, 2e-4, 0.4])}, 1e-4)  # strictly below
+    arc = np.linspace(0, 1, 4)
+    base = {"energy": e, "segment_max": np.array([0.25, 0.3, 0.2]), "midpoint_energy": np.ones(3),
+            "arc": arc, "converged": False, "iterations": 1, "max_perp_force": 0.1,
+            "images": np.column_stack([arc, np.zeros(4)])}
+    paths = [base | {"output_std": s} for s in (path["output_std"], np.ones(4), path["output_std"])]
+    assert neb_numbers(paths, 0.5, 0.9, dead_std=1e-4)["neb_dead_top"] == 2
+    assert neb_numbers(paths, 0.5, 0.9, dead_std=1e-9)["neb_dead_top"] == 0
+    assert "neb_dead_top" not in neb_numbers(paths, 0.5, 0.9)
+    assert "neb_dead_top" not in neb_numbers([base] * 2, 0.5, 0.9, dead_std=1e-4)

@@ -28,7 +28,7 @@ from .band import (
     segment_energy,
 )
 from .hessian import choose_beta, loss_hessian, softplus
-from .network import layer_slices, mse
+from .network import forward_np, layer_slices, mse
 from .nonsmooth import DESCENT_FOUND, NOT_CERTIFIED
 from .readout import hidden_size, lift, readout_energy
 from .saddle import hessian_index, probe_kink
@@ -130,6 +130,7 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
            "segment_max": inside_energy.max(1), "segment_max_half": half.max(1),
            "straight_energy": straight, "relu_max_perp_force": np.float64(relu_force),
            "beta": np.float64(beta), "lifted_end_energy": lifted_ends,
+           "output_std": forward_np(images, x, n, k).std(-1),
            "route_top": np.float64(constant_output_top(energy[0], energy[-1], y))}
     out.update(climbing_saddle(images, res.climbing_index, res.converged, x, y, n, k, beta,
                                saddle_tol, probe_step, probe_directions, seed))

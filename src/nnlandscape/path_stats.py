@@ -178,9 +178,18 @@ def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: flo
     }
 
 
+def dead_top(path: Mapping[str, np.ndarray], dead_std: float) -> bool:
+    """Whether the band's highest image is a dead network (output std on the training data below
+    ``dead_std``): there the loss is var(y) and stays so in every direction that keeps the output
+    constant, a flat top rather than an isolated saddle."""
+    return bool(path["output_std"][int(np.argmax(path["energy"]))] < dead_std)
+
+
 def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
-                plateau_fraction: float, prefix: str = "neb") -> dict[str, object]:
-    """Every number the paper quotes about a set of NEB path files, keyed ``{prefix}_...``."""
+                plateau_fraction: float, prefix: str = "neb",
+                dead_std: float | None = None) -> dict[str, object]:
+    """Every number the paper quotes about a set of NEB path files, keyed ``{prefix}_...``
+    (``dead_std``: also count the bands whose top image is a dead network, :func:`dead_top`)."""
     stats = [path_statistics(p, drop_fraction, plateau_fraction) for p in paths]
     col = {key: np.array([s[key] for s in stats], dtype=np.float64) for key in stats[0]}
     converged = np.array([bool(p["converged"]) for p in paths])
@@ -225,6 +234,8 @@ def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
         out["sampling_change_max"] = max(sampling_change(p) for p in paths)
     if all("lifted_end_energy" in p for p in paths):
         out["lifted_end_excess_max"] = max(lifted_end_excess(p) for p in paths)
+    if dead_std is not None and all("output_std" in p for p in paths):
+        out["dead_top"] = sum(dead_top(p, dead_std) for p in paths)
     return {f"{prefix}_{key}": value for key, value in out.items()}
 
 
