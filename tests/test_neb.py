@@ -69,6 +69,10 @@ def test_network_path_between_nearby_networks():
     assert np.all(res["segment_max"] >= res["midpoint_energy"])  # fraction 32/64 is the midpoint
     half = mse_np(inside[:, ::2].reshape(-1, p.size), x, y, 5, 5).reshape(len(images) - 1, 32).max(1)
     np.testing.assert_allclose(res["segment_max_half"], half, rtol=1e-12, atol=1e-28)  # odd j / 64
+    # the output's spread at each segment's highest sample
+    energies = mse_np(inside.reshape(-1, p.size), x, y, 5, 5).reshape(len(images) - 1, 63)
+    tops = inside[np.arange(len(images) - 1), energies.argmax(1)]
+    np.testing.assert_allclose(res["segment_top_std"], forward_np(tops, x, 5, 5).std(-1), rtol=1e-12)
     # the constant-output route's top: the far end's energy here, above var(y) and every image
     e = res["energy"]
     assert e[-1] > np.var(y) and e[-1] > e[:-1].max() and res["route_top"] == e[-1]
@@ -97,21 +101,27 @@ def test_network_path_between_nearby_networks():
     assert again["energy"].tobytes() == res["energy"].tobytes()
 
 
-def lifted_segment_tops(images, x, y, ridge, samples, every=1):
+def lifted_segment_tops(images, x, y, ridge, samples, every=1, spread=False):
     """Highest ReLU loss inside each segment of a readout-space band, recomputed point by point: the
     lift of fractions j / (samples + 1) of the segments between the images' hidden layers, and the
-    lifted end images in the end segments."""
+    lifted end images in the end segments (``spread``: also the output's std at each such top)."""
     from nnlandscape.readout import hidden_size, lift
 
     ph = hidden_size(5, 5)
     hidden = images[:, :ph]
     t = (np.arange(1, samples + 1) / (samples + 1))[::every]
     inside = hidden[:-1, None] + t[None, :, None] * (hidden[1:] - hidden[:-1])[:, None]
-    lifted = mse_np(lift(inside.reshape(-1, ph), x, y, 5, 5, ridge), x, y, 5, 5)
-    top = lifted.reshape(len(images) - 1, len(t)).max(1)
-    ends = mse_np(lift(hidden[[0, -1]], x, y, 5, 5, ridge), x, y, 5, 5)
+    nets = lift(inside.reshape(-1, ph), x, y, 5, 5, ridge)
+    lifted = mse_np(nets, x, y, 5, 5).reshape(len(images) - 1, len(t))
+    top = lifted.max(1)
+    end_nets = lift(hidden[[0, -1]], x, y, 5, 5, ridge)
+    ends = mse_np(end_nets, x, y, 5, 5)
+    std = forward_np(nets, x, 5, 5).std(-1).reshape(lifted.shape)[np.arange(len(top)), lifted.argmax(1)]
+    end_std = forward_np(end_nets, x, 5, 5).std(-1)
+    std[0] = end_std[0] if ends[0] >= top[0] else std[0]
+    std[-1] = end_std[1] if ends[1] >= top[-1] else std[-1]
     top[0], top[-1] = max(top[0], ends[0]), max(top[-1], ends[1])
-    return top, ends
+    return (top, ends, std) if spread else (top, ends)
 
 
 def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_segments():
@@ -158,6 +168,13 @@ def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_seg
                                lifted_segment_tops(back["images"], x, y, ridge, 7, every=2)[0],
                                rtol=1e-10, atol=1e-20)
     assert back["segment_max"][-1] > back_ends[1] and res["segment_max"][0] > ends[0]
+    # the output's spread at each segment's top, the lifted end image where that is the top (here the
+    # last segment of the path p -> q and the first of q -> p)
+    for path in (res, back):
+        std = lifted_segment_tops(path["images"], x, y, ridge, 7, spread=True)[2]
+        np.testing.assert_allclose(path["segment_top_std"], std, rtol=1e-10)
+    end_std = forward_np(lift(hidden[[-1]], x, y, 5, 5, ridge), x, 5, 5).std(-1)
+    assert res["segment_top_std"][-1] == pytest.approx(end_std[0], rel=1e-10)
     mid = mse_np(lift((hidden[1:] + hidden[:-1]) / 2, x, y, 5, 5, ridge), x, y, 5, 5)
     np.testing.assert_allclose(res["midpoint_energy"], mid, rtol=1e-10, atol=1e-20)
     # arc length of the stored (full) images; the straight baseline is the full-space segment

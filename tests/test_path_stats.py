@@ -417,6 +417,13 @@ def test_dead_top_asks_whether_the_highest_image_is_a_dead_network():
     assert not dead_top(path, 1e-8)
     assert not dead_top(path | {"energy": np.array([0.0, 0.2, 0.3, 0.1])}, 1e-4)  # top at image 2
     assert not dead_top(path | {"output_std": np.array([0.5, 1e-4, 2e-4, 0.4])}, 1e-4)  # strictly below
+    # a segment sampled above every image: judged at that segment's top
+    seg = {"segment_max": np.array([0.1, 0.28, 0.35]), "segment_top_std": np.array([1e-9, 1e-9, 0.3])}
+    assert not dead_top(path | seg, 1e-4)  # the top lies inside segment 2, a live network
+    assert dead_top(path | seg | {"segment_top_std": np.array([0.3, 0.3, 1e-5])}, 1e-4)
+    low = {"segment_max": np.array([0.1, 0.3, 0.25]), "segment_top_std": np.array([0.3, 0.3, 0.3])}
+    assert dead_top(path | low, 1e-4)  # samples only reach the top image's energy: the image decides
+    assert not dead_top(path | low | {"output_std": np.array([0.5, 0.2, 1e-9, 0.4])}, 1e-4)
     arc = np.linspace(0, 1, 4)
     base = {"energy": e, "segment_max": np.array([0.25, 0.3, 0.2]), "midpoint_energy": np.ones(3),
             "arc": arc, "converged": False, "iterations": 1, "max_perp_force": 0.1,

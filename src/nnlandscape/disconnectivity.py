@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.csgraph import minimum_spanning_tree
 
 
 def spanning_tree(saddle: np.ndarray) -> np.ndarray:
@@ -26,6 +25,8 @@ def spanning_tree(saddle: np.ndarray) -> np.ndarray:
     finite = np.isfinite(s) & ~np.eye(len(s), dtype=bool)
     if not finite.any():
         return np.zeros((0, 3))
+    from scipy.sparse.csgraph import minimum_spanning_tree  # here: path_stats imports this module
+
     # scipy reads 0 as "no edge": shift the weights to be positive (the tree does not change)
     shift = 1.0 - s[finite].min()
     weights = np.where(finite, s + shift, 0.0)

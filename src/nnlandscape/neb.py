@@ -26,6 +26,7 @@ from .band import (
     linear_path,
     nudged_elastic_band,
     segment_energy,
+    segment_points,
 )
 from .hessian import choose_beta, loss_hessian, softplus
 from .network import forward_np, layer_slices, mse
@@ -109,10 +110,18 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
         energy = relu_band(band).numpy()
         mid = relu_band(0.5 * (band[1:] + band[:-1])).numpy()
     inside_energy = segment_energy(relu_band, band, cfg.segment_samples).numpy()
+    # the highest sample of each segment: is the network there dead (see path_stats.dead_top)?
+    tops = segment_points(band, cfg.segment_samples)[np.arange(len(band) - 1),
+                                                     inside_energy.argmax(1)].numpy()
     images = res.images
     lifted_ends = energy[[0, -1]].copy()  # the loss at the band's end images
     if ridge is not None:
         images = lift(res.images, x, y, n, k, ridge)
+        tops = lift(tops, x, y, n, k, ridge)
+        # an end segment whose top is its lifted end image (the output-only leg peaks there)
+        for seg in (0, -1):
+            if energy[seg] >= inside_energy[seg].max():
+                tops[seg] = images[seg]
         images[0], images[-1] = start, end
         with torch.no_grad():
             ends = relu(torch.as_tensor(images[[0, -1]])).numpy()
@@ -131,6 +140,7 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
            "straight_energy": straight, "relu_max_perp_force": np.float64(relu_force),
            "beta": np.float64(beta), "lifted_end_energy": lifted_ends,
            "output_std": forward_np(images, x, n, k).std(-1),
+           "segment_top_std": forward_np(tops, x, n, k).std(-1),
            "route_top": np.float64(constant_output_top(energy[0], energy[-1], y))}
     out.update(climbing_saddle(images, res.climbing_index, res.converged, x, y, n, k, beta,
                                saddle_tol, probe_step, probe_directions, seed))

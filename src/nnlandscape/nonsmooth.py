@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.optimize
 
 if TYPE_CHECKING:  # torch is imported where LM runs: readers of settled files do not need it
     import torch
@@ -183,6 +182,8 @@ def min_norm_element(grads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a = np.vstack([g.T / scale, np.ones((1, len(g)))])
     b = np.zeros(a.shape[0])
     b[-1] = 1.0
+    import scipy.optimize  # here, not at the top: the join and number jobs import this module
+
     w, _ = scipy.optimize.nnls(a, b, maxiter=50 * a.shape[1])
     w = w / w.sum()
     return w @ g, w

@@ -179,17 +179,25 @@ def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: flo
 
 
 def dead_top(path: Mapping[str, np.ndarray], dead_std: float) -> bool:
-    """Whether the band's highest image is a dead network (output std on the training data below
-    ``dead_std``): there the loss is var(y) and stays so in every direction that keeps the output
-    constant, a flat top rather than an isolated saddle."""
-    return bool(path["output_std"][int(np.argmax(path["energy"]))] < dead_std)
+    """Whether the band's top (:func:`path_top`: its highest image, or the highest point sampled
+    inside a segment when that lies above every image) is a dead network (output std on the training
+    data below ``dead_std``): there the loss is var(y) and stays so in every direction that keeps
+    the output constant, a flat top rather than an isolated saddle. Files without
+    ``segment_top_std`` are judged at the images."""
+    image = int(np.argmax(path["energy"]))
+    std = path["output_std"][image]
+    if "segment_top_std" in path:
+        seg = int(np.argmax(path["segment_max"]))
+        if path["segment_max"][seg] > path["energy"][image]:
+            std = path["segment_top_std"][seg]
+    return bool(std < dead_std)
 
 
 def neb_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float,
                 plateau_fraction: float, prefix: str = "neb",
                 dead_std: float | None = None) -> dict[str, object]:
     """Every number the paper quotes about a set of NEB path files, keyed ``{prefix}_...``
-    (``dead_std``: also count the bands whose top image is a dead network, :func:`dead_top`)."""
+    (``dead_std``: also count the bands whose top is a dead network, :func:`dead_top`)."""
     stats = [path_statistics(p, drop_fraction, plateau_fraction) for p in paths]
     col = {key: np.array([s[key] for s in stats], dtype=np.float64) for key in stats[0]}
     converged = np.array([bool(p["converged"]) for p in paths])
