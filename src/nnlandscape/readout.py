@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import torch
 
     from .band import EnergyFn
+    from .network import Activation
 
 
 def hidden_size(n: int, k: int) -> int:
@@ -49,6 +50,14 @@ def ridge_readout(h: torch.Tensor, y: torch.Tensor, ridge: float) -> tuple[torch
     return w, y.mean() - (mean_h[:, 0] * w).sum(1)
 
 
+def _solved(hidden: torch.Tensor, x: torch.Tensor, y: torch.Tensor, n: int, k: int, ridge: float,
+            act: Activation) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Features (B, N, n) of the networks with hidden layers ``hidden`` (B, Ph) on ``x``, and the
+    :func:`ridge_readout` (w, b) for them: the one place where a hidden layer gets its output layer."""
+    h = features(_padded(hidden, n), x, n, k, act)
+    return (h, *ridge_readout(h, y, ridge))
+
+
 def readout_energy(x: np.ndarray, y: np.ndarray, n: int, k: int, ridge: float,
                    beta: float | None = None) -> EnergyFn:
     """Energy of a batch of hidden layers (I, Ph) -> (I,): the float64 training MSE of the network
@@ -63,8 +72,7 @@ def readout_energy(x: np.ndarray, y: np.ndarray, n: int, k: int, ridge: float,
     act = torch.relu if beta is None else softplus(beta)
 
     def energy(hidden: torch.Tensor) -> torch.Tensor:
-        h = features(_padded(hidden, n), xt, n, k, act)
-        w, b = ridge_readout(h, yt, ridge)
+        h, w, b = _solved(hidden, xt, yt, n, k, ridge, act)
         return (((h @ w[..., None])[..., 0] + b[:, None] - yt) ** 2).mean(-1)
 
     return energy
@@ -78,6 +86,6 @@ def lift(hidden: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, ridge
 
     hid = torch.as_tensor(np.array(hidden, dtype=np.float64, ndmin=2))
     with torch.no_grad():
-        h = features(_padded(hid, n), torch.as_tensor(np.asarray(x, np.float64)), n, k)
-        w, b = ridge_readout(h, torch.as_tensor(np.asarray(y, np.float64)), ridge)
+        _, w, b = _solved(hid, torch.as_tensor(np.asarray(x, np.float64)),
+                          torch.as_tensor(np.asarray(y, np.float64)), n, k, ridge, torch.relu)
     return torch.cat([hid, w, b[:, None]], dim=1).numpy()
