@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 import numpy as np
-import scipy.optimize
 import torch
 from torch.func import hessian
 
@@ -104,6 +103,8 @@ def polish(params: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, k: int, bet
     def value_and_grad(p: np.ndarray) -> tuple[float, np.ndarray]:
         grad, value = grad_and_value(torch.as_tensor(p))
         return value.item(), grad.numpy()
+
+    import scipy.optimize  # here, not at the top: the NEB and settle jobs import this module
 
     res = scipy.optimize.minimize(value_and_grad, start, jac=True, method="L-BFGS-B",
                                   options={"maxiter": int(iterations), "gtol": 0.0, "ftol": 0.0})
