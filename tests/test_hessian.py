@@ -478,13 +478,13 @@ def test_polish_passes_scipy_only_options_it_knows(small):
 def test_polish_keeps_the_start_when_the_optimizer_returns_non_finite_params(small, monkeypatch):
     from types import SimpleNamespace
 
-    import nnlandscape.hessian as h
+    import scipy.optimize
 
     p, x, y = small
-    monkeypatch.setattr(h.scipy.optimize, "minimize",
+    monkeypatch.setattr(scipy.optimize, "minimize",
                         lambda fun, x0, **kw: SimpleNamespace(x=np.full_like(x0, np.nan)))
     np.testing.assert_array_equal(polish(p, x, y, N, K, 4.0, 5), p)
-    monkeypatch.setattr(h.scipy.optimize, "minimize", lambda fun, x0, **kw: SimpleNamespace(x=x0 + 1.0))
+    monkeypatch.setattr(scipy.optimize, "minimize", lambda fun, x0, **kw: SimpleNamespace(x=x0 + 1.0))
     np.testing.assert_array_equal(polish(p, x, y, N, K, 4.0, 5), p + 1.0)
 
 
