@@ -10,7 +10,7 @@ rule data_amount_ablation:
         "results/benchmarks/ablation/data-amount.tsv"
     conda:
         SCIENCE_ENV
-    threads: 2
+    threads: config["training_threads"]
     params:
         example=config["examples"]["main"],
         ablation=config["ablation"],

@@ -15,7 +15,7 @@ rule basin_batch:
         batch=r"\d{3}",
     conda:
         SCIENCE_ENV
-    threads: 2
+    threads: config["training_threads"]
     resources:
         gpu=uses_gpu(),
     params:

@@ -17,7 +17,7 @@ rule train_budget:
         steps=r"\d+",
     conda:
         SCIENCE_ENV
-    threads: 2
+    threads: config["training_threads"]
     resources:
         gpu=uses_gpu(),
     params:

@@ -29,7 +29,7 @@ rule train_shard:
     priority: PRIORITY["training"]
     conda:
         SCIENCE_ENV
-    threads: 2
+    threads: config["training_threads"]
     resources:
         gpu=uses_gpu(),
     params:

@@ -43,6 +43,8 @@ BAD = [
     ("fits.main.shard_size", 100000, "fits.main.shard_size"),
     ("seed", DELETE, "seed"),
     ("device", "tpu", "device"),
+    ("training_threads", 0, "training_threads"),
+    ("training_threads", 1.5, "training_threads"),
     ("dtype", "float16", "dtype"),
     ("init", "he_normal", "init"),
     ("optimizers.gd.momentum", 1.5, "optimizers.gd.momentum"),
