@@ -101,10 +101,11 @@ def test_network_path_between_nearby_networks():
     assert again["energy"].tobytes() == res["energy"].tobytes()
 
 
-def lifted_segment_tops(images, x, y, ridge, samples, every=1, spread=False):
+def lifted_segment_tops(images, x, y, ridge, samples, every=1):
     """Highest ReLU loss inside each segment of a readout-space band, recomputed point by point: the
     lift of fractions j / (samples + 1) of the segments between the images' hidden layers, and the
-    lifted end images in the end segments (``spread``: also the output's std at each such top)."""
+    lifted end images in the end segments; the lifted end images' losses; the output's std at each
+    segment's top."""
     from nnlandscape.readout import hidden_size, lift
 
     ph = hidden_size(5, 5)
@@ -121,7 +122,7 @@ def lifted_segment_tops(images, x, y, ridge, samples, every=1, spread=False):
     std[0] = end_std[0] if ends[0] >= top[0] else std[0]
     std[-1] = end_std[1] if ends[1] >= top[-1] else std[-1]
     top[0], top[-1] = max(top[0], ends[0]), max(top[-1], ends[1])
-    return (top, ends, std) if spread else (top, ends)
+    return top, ends, std
 
 
 def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_segments():
@@ -147,7 +148,7 @@ def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_seg
     # between two images the path is the lift of the straight segment between their hidden layers;
     # the end segments also hold the lifted end images (the output-only legs to p and q peak there)
     hidden = images[:, :ph]
-    want, ends = lifted_segment_tops(images, x, y, ridge, 7)
+    want, ends, _ = lifted_segment_tops(images, x, y, ridge, 7)
     assert ends[0] > res["energy"][0]  # the ridge readout of p is not p's own output layer
     np.testing.assert_allclose(res["lifted_end_energy"], ends, rtol=1e-12, atol=1e-20)
     np.testing.assert_allclose(res["segment_max"], want, rtol=1e-10, atol=1e-20)
@@ -162,7 +163,7 @@ def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_seg
     # against both a lifted end above its samples and samples above a lifted end
     back = network_path(q, p, x, y, 5, 5, cfg, beta=1e3, saddle_tol=1e-6, probe_step=1e-3,
                         probe_directions=4, seed=0, ridge=ridge)
-    tops, back_ends = lifted_segment_tops(back["images"], x, y, ridge, 7)
+    tops, back_ends, _ = lifted_segment_tops(back["images"], x, y, ridge, 7)
     np.testing.assert_allclose(back["segment_max"], tops, rtol=1e-10, atol=1e-20)
     np.testing.assert_allclose(back["segment_max_half"],
                                lifted_segment_tops(back["images"], x, y, ridge, 7, every=2)[0],
@@ -171,7 +172,7 @@ def test_network_path_in_readout_space_lifts_its_band_and_samples_the_lifted_seg
     # the output's spread at each segment's top, the lifted end image where that is the top (here the
     # last segment of the path p -> q and the first of q -> p)
     for path in (res, back):
-        std = lifted_segment_tops(path["images"], x, y, ridge, 7, spread=True)[2]
+        std = lifted_segment_tops(path["images"], x, y, ridge, 7)[2]
         np.testing.assert_allclose(path["segment_top_std"], std, rtol=1e-10)
     end_std = forward_np(lift(hidden[[-1]], x, y, 5, 5, ridge), x, 5, 5).std(-1)
     assert res["segment_top_std"][-1] == pytest.approx(end_std[0], rel=1e-10)

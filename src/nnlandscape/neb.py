@@ -118,15 +118,14 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
     if ridge is not None:
         images = lift(res.images, x, y, n, k, ridge)
         tops = lift(tops, x, y, n, k, ridge)
-        # an end segment whose top is its lifted end image (the output-only leg peaks there)
+        # the end segments also count their lifted end images (the output-only legs peak there)
         for seg in (0, -1):
             if energy[seg] >= inside_energy[seg].max():
                 tops[seg] = images[seg]
+            inside_energy[seg] = np.maximum(inside_energy[seg], energy[seg])
         images[0], images[-1] = start, end
         with torch.no_grad():
             ends = relu(torch.as_tensor(images[[0, -1]])).numpy()
-        inside_energy[0] = np.maximum(inside_energy[0], energy[0])  # the lifted end images
-        inside_energy[-1] = np.maximum(inside_energy[-1], energy[-1])
         energy[0], energy[-1] = ends
     # every other sample (the first, third, ...) as well: how much the top depends on the sampling
     half = inside_energy[:, ::2]
