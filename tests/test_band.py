@@ -226,3 +226,58 @@ def test_segment_points_lie_evenly_inside_each_segment():
     assert NebConfig(segment_samples=1).segment_samples == 1  # one sample, the midpoint, is allowed
     with pytest.raises(ValueError, match="neb.segment_samples must be at least 1, got 0"):
         NebConfig(segment_samples=0)
+
+
+def vee(p):
+    """A valley with a |x| floor along x = 0 and minima at (0, -1) and (0, 1)."""
+    return p[:, 0].abs() + (p[:, 1] ** 2 - 1) ** 2
+
+
+def test_sampled_stationarity_sees_a_band_on_a_kink_as_stationary_and_one_beside_it_as_not():
+    from nnlandscape.band import sampled_band_stationarity
+
+    ends = [torch.tensor([0.0, -1.0], dtype=F64), torch.tensor([0.0, 1.0], dtype=F64)]
+    ys = (-0.5, 0.0, 0.5)
+    # within eps = 0.05 of the floor: the plain force across the path is 1, yet zero is in the hull
+    near = torch.stack([ends[0], *[torch.tensor([0.003, v], dtype=F64) for v in ys], ends[1]])
+    rho = sampled_band_stationarity(vee, near, 0.05, np.random.default_rng(0))
+    assert rho.shape == (3,) and rho.max() < 1e-3
+    assert float(band_forces(vee, near, 1.0).residual.min()) > 0.99
+    # twice eps off the floor: every sample is on one side, the measure is the slope across
+    far = torch.stack([ends[0], *[torch.tensor([0.1, v], dtype=F64) for v in ys], ends[1]])
+    rho = sampled_band_stationarity(vee, far, 0.05, np.random.default_rng(0))
+    assert rho.min() > 0.99 and rho.max() < 1.01
+
+
+def test_sampled_stationarity_tests_the_climbing_image_in_every_direction():
+    from nnlandscape.band import sampled_band_stationarity
+
+    def ridge(p):  # a kinked floor across the path, a smooth maximum along it at x = 0
+        return p[:, 1].abs() + (p[:, 0] ** 2 - 1) ** 2
+
+    band = torch.tensor([[-1.0, 0.0], [0.3, 0.001], [1.0, 0.0]], dtype=F64)
+    slope = abs(4 * 0.3 * (0.3**2 - 1))  # dE/dx at the image, along the path
+    across = sampled_band_stationarity(ridge, band, 0.01, np.random.default_rng(1))
+    climbing = sampled_band_stationarity(ridge, band, 0.01, np.random.default_rng(1), climbing=1)
+    assert across[0] < 1e-3
+    assert climbing[0] == pytest.approx(slope, rel=0.02)
+    # at the top the slope along the path is at most 4 eps anywhere in the ball, and changes sign
+    top = torch.tensor([[-1.0, 0.0], [0.0, 0.001], [1.0, 0.0]], dtype=F64)
+    assert sampled_band_stationarity(ridge, top, 0.01, np.random.default_rng(1), climbing=1)[0] < 0.04
+
+
+def test_sampled_stationarity_without_samples_is_the_perpendicular_force(minima):
+    from nnlandscape.band import sampled_band_stationarity
+
+    _, second, shallow = minima
+    band = torch.stack([shallow, torch.tensor([0.2, 0.3], dtype=F64), torch.tensor([-0.1, 0.6], dtype=F64),
+                        second])
+    rho = sampled_band_stationarity(muller_brown, band, 0.1, np.random.default_rng(0), samples=0)
+    np.testing.assert_allclose(rho, band_forces(muller_brown, band, 1.0).residual.numpy(), rtol=1e-10)
+    f = band_forces(muller_brown, band, 1.0, climb=True)
+    rho = sampled_band_stationarity(muller_brown, band, 0.1, np.random.default_rng(0), f.climbing,
+                                    samples=0)
+    np.testing.assert_allclose(rho, f.residual.numpy(), rtol=1e-10)
+    # default sample count: P + 1 = 3 per image, all inside the ball
+    more = sampled_band_stationarity(muller_brown, band, 1e-6, np.random.default_rng(0))
+    np.testing.assert_allclose(more, band_forces(muller_brown, band, 1.0).residual.numpy(), rtol=1e-3)

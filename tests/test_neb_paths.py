@@ -179,6 +179,35 @@ def test_network_path_reports_the_relu_force_of_the_relaxed_band():
     assert float(out["beta"]) == 100.0
 
 
+def test_network_path_takes_the_sampled_test_on_the_relu_loss_as_convergence(monkeypatch):
+    from nnlandscape.band import sampled_band_stationarity
+
+    pf = pf_one_unit()
+    end = pf["params"] + np.array([0.2, 0.1, -0.3, 0.05])
+    cfg = NebConfig(images=5, max_iter=15, climb_after=5, refine_rounds=0, dt=1e-3, window=4,
+                    radius=0.05, tol=1e-6)
+    args = (X5, pf["y_train"], 1, 1, cfg)
+    kw = dict(beta=100.0, saddle_tol=1e-6, probe_step=1e-3, probe_directions=4, seed=3)
+    out = network_path(pf["params"], end, *args, **kw)
+    top = int(out["climbing_index"])
+    want = sampled_band_stationarity(network_energy(X5, pf["y_train"], 1, 1),
+                                     torch.as_tensor(out["images"]), 0.05, np.random.default_rng(3),
+                                     top if top >= 0 else None)
+    np.testing.assert_allclose(out["eps_stationarity"], want, rtol=1e-12)
+    assert out["eps_stationarity"].shape == (3,) and want.max() > cfg.tol
+    assert not out["converged"] and not out["relax_converged"]
+    # the sampled test alone makes the band converged, and the saddle test then runs at its top
+    monkeypatch.setattr(neb_module, "sampled_band_stationarity", lambda *a, **k: np.zeros(3))
+    out = network_path(pf["params"], end, *args, **kw)
+    assert out["converged"] and not out["relax_converged"]
+    assert (int(out["saddle_negative"]) >= 0) == (int(out["climbing_index"]) > 0)
+    # no radius: no sampled test, the relaxation's own verdict stands
+    out = network_path(pf["params"], end, X5, pf["y_train"], 1, 1,
+                       NebConfig(images=5, max_iter=15, climb_after=5, refine_rounds=0, dt=1e-3), **kw)
+    assert np.isnan(out["eps_stationarity"]).all() and out["eps_stationarity"].shape == (3,)
+    assert bool(out["converged"]) == bool(out["relax_converged"])
+
+
 def test_usable_and_fallback_end_points():
     settled = {"kind": np.array([0, 2, 1, 3, 0, 1], np.int64)}
     assert usable_minima(settled).tolist() == [0, 2, 4, 5]

@@ -158,15 +158,19 @@ def test_saddle_numbers_by_hand():
                   iterations=iterations, max_perp_force=0.01,
                   straight_energy=np.array(straight, np.float64), **extra)
 
-    paths = [path(True, True, True, 1.0, 0, 3.0, 10, [0.0, 2.0, 1.0], beta=300.0),
-             path(True, False, True, 2.0, 1, 1.0, 40, [0.0, 3.0, 0.4, 1.0]),
-             path(True, False, False, 5.0, 2, 8.0, 20, [0.0, 1.2, 1.0]),
-             path(False, True, True, 9.0, 3, 2.0, 30, [1.0, 2.0, 0.0])]
+    def eps(*values):
+        return {"eps_stationarity": np.array(values, np.float64)}
+
+    # worst images 0.4, 2.0, 0.3 and 5.0: median 1.2
+    paths = [path(True, True, True, 1.0, 0, 3.0, 10, [0.0, 2.0, 1.0], beta=300.0, **eps(0.1, 0.4, 0.2)),
+             path(True, False, True, 2.0, 1, 1.0, 40, [0.0, 3.0, 0.4, 1.0], **eps(2.0, 0.0, 1.0)),
+             path(True, False, False, 5.0, 2, 8.0, 20, [0.0, 1.2, 1.0], **eps(0.3, 0.3, 0.3)),
+             path(False, True, True, 9.0, 3, 2.0, 30, [1.0, 2.0, 0.0], **eps(1.0, 0.5, 5.0))]
     out = saddle_numbers(paths, 0.5)
     assert out == pytest.approx({
         "beta": 300.0, "ends_certified": 2, "saddle_verified": 1, "saddle_verified_fraction": 1 / 3,
         "saddle_unverified": "1, 2", "kink_saddle": 2, "relu_max_perp_force_median": 3.5,
-        "saddle_barrier_median": 0.2, "straight_barrier_median": 1.0,
+        "eps_stationarity_median": 1.2, "saddle_barrier_median": 0.2, "straight_barrier_median": 1.0,
         "straight_drop_arc_median": 0.0, "straight_barrier_ratio_median": 0.2 / 1.0,
         "seconds_median": 2.5, "seconds_max": 8.0, "iterations_max": 40})
     e, arc = straight_profile(paths[1])
@@ -199,7 +203,7 @@ def test_image_study_and_path_files(tmp_path):
             "arc": np.linspace(0, 1, 3), "fit_index": np.int64(1), "converged": np.bool_(True),
             "iterations": np.int64(3), "max_perp_force": np.float64(0.1),
             "straight_energy": np.zeros(3), "saddle_verified": np.bool_(False),
-            "route_top": np.float64(0.2)}
+            "route_top": np.float64(0.2), "eps_stationarity": np.zeros(1)}
     np.savez(tmp_path / "p.npz", **good)
     assert load_path(tmp_path / "p.npz")["fit_index"] == 1
     np.savez(tmp_path / "bad.npz", **(good | {"energy": np.array([0.0, np.nan, 0.0])}))
@@ -264,7 +268,7 @@ def test_path_arrays_and_saddle_numbers_read_each_path_and_their_defaults():
     assert out["straight_barrier_ratio_median"] == pytest.approx((0.4 / 0.5 + 0.2 / 1.0) / 2)
     # files without the optional keys: no kink saddle, no certified end, no ReLU force
     assert out["kink_saddle"] == 0 and out["ends_certified"] == 0
-    assert np.isnan(out["relu_max_perp_force_median"])
+    assert np.isnan(out["relu_max_perp_force_median"]) and np.isnan(out["eps_stationarity_median"])
     # a flat top is not a bump
     flat_top = {"energy": np.array([0.0, 1.0, 1.0, 0.0]), "midpoint_energy": np.ones(3),
                 "segment_max": np.ones(3),

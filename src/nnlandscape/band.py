@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .nonsmooth import min_norm_element
+from .nonsmooth import ball_offsets, min_norm_element
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
 #: Optimizers of the band (not the training optimizers of the fits).
@@ -339,6 +339,35 @@ def eps_residual(points: list[np.ndarray], residuals: list[np.ndarray], radius: 
         near = np.linalg.norm(x[:, i] - x[-1, i], axis=1) <= radius
         out[i] = np.linalg.norm(min_norm_element(r[near, i])[0])
     return out
+
+
+def sampled_band_stationarity(energy_fn: EnergyFn, band: torch.Tensor, eps: float,
+                              rng: np.random.Generator, climbing: int | None = None,
+                              samples: int | None = None) -> np.ndarray:
+    """Per interior image (I-2,): gradient sampling's stationarity measure (Burke, Lewis & Overton
+    2005, the norm of the min-norm element of the hull of sampled gradients) of the energy's
+    perpendicular gradient: sampled at the image and at ``samples`` (default P + 1) uniform points of
+    the ``eps``-ball around it, each projected off the image's tangent (:func:`improved_tangent` of
+    the band as it is), unprojected at the ``climbing`` image (a saddle is stationary in every
+    direction). Zero lies within it of the eps-subdifferential across the path: on a kink that is a
+    minimum across the path the plain force flips sign instead of vanishing, this measure does not.
+    """
+    band = band.detach()
+    interior, dim = band.shape[0] - 2, band.shape[1]
+    count = dim + 1 if samples is None else samples
+    energy = energy_and_gradient(energy_fn, band)[0]
+    tangent = improved_tangent(band, energy)
+    if climbing is not None:
+        tangent[climbing - 1] = 0.0
+    centre = band[1:-1].cpu().numpy()
+    offsets = np.stack([ball_offsets(rng, count, dim, eps) for _ in range(interior)])
+    points = np.concatenate([centre[:, None], centre[:, None] + offsets], axis=1)
+    grads = energy_and_gradient(energy_fn, torch.as_tensor(points.reshape(-1, dim), dtype=band.dtype,
+                                                           device=band.device))[1]
+    grads = grads.reshape(interior, count + 1, dim)
+    t = tangent[:, None, :]
+    perp = (grads - (grads * t).sum(-1, keepdim=True) * t).cpu().numpy()
+    return np.array([np.linalg.norm(min_norm_element(g)[0]) for g in perp])
 
 
 def relax_band(energy_fn: EnergyFn, band: torch.Tensor, cfg: NebConfig,

@@ -25,6 +25,7 @@ from .band import (
     band_forces,
     linear_path,
     nudged_elastic_band,
+    sampled_band_stationarity,
     segment_energy,
     segment_points,
 )
@@ -87,7 +88,10 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
     """NEB path between two networks' params (float64), relaxed on the softplus_beta-smoothed MSE,
     reported on the ReLU MSE (at the images and, ``segment_max``, the highest of
     ``cfg.segment_samples`` points inside each segment; ``segment_max_half`` from every other one of
-    them), with the straight band's energies and the climbing image's saddle test.
+    them), with the straight band's energies and the climbing image's saddle test. Converged: the
+    relaxation's own test (``relax_converged``) or, on the final band, the sampled test of
+    :func:`~nnlandscape.band.sampled_band_stationarity` on the ReLU loss at radius ``cfg.radius``
+    below ``cfg.tol`` for every image (``eps_stationarity``).
 
     ``ridge`` given: the band lives in hidden-layer space with the output layer at its ridge
     least-squares optimum (:mod:`nnlandscape.readout`); the stored images are those networks, the
@@ -133,6 +137,11 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
         straight = relu(linear_path(torch.as_tensor(start, dtype=to),
                                     torch.as_tensor(end, dtype=to), cfg.images)).numpy()
     relu_force = float(band_forces(relu_band, band, cfg.spring).residual.max())
+    # the sampled test on the ReLU loss (its own kinks, no smoothing) at the window test's radius
+    climbing = res.climbing_index if res.climbing_index >= 0 else None
+    eps_stat = (sampled_band_stationarity(relu_band, band, cfg.radius, np.random.default_rng(seed),
+                                          climbing) if cfg.radius > 0 else np.full(len(band) - 2, np.nan))
+    converged = res.converged or bool(eps_stat.max() < cfg.tol)
     out = {**res.arrays(), "images": images, "arc": arc_length(images),
            "energy_relaxed": res.energy, "energy": energy, "midpoint_energy": mid,
            "segment_max": inside_energy.max(1), "segment_max_half": half.max(1),
@@ -140,8 +149,10 @@ def network_path(start: np.ndarray, end: np.ndarray, x: np.ndarray, y: np.ndarra
            "beta": np.float64(beta), "lifted_end_energy": lifted_ends,
            "output_std": forward_np(images, x, n, k).std(-1),
            "segment_top_std": forward_np(tops, x, n, k).std(-1),
-           "route_top": np.float64(constant_output_top(energy[0], energy[-1], y))}
-    out.update(climbing_saddle(images, res.climbing_index, res.converged, x, y, n, k, beta,
+           "route_top": np.float64(constant_output_top(energy[0], energy[-1], y)),
+           "converged": np.bool_(converged), "relax_converged": np.bool_(res.converged),
+           "eps_stationarity": eps_stat}
+    out.update(climbing_saddle(images, res.climbing_index, converged, x, y, n, k, beta,
                                saddle_tol, probe_step, probe_directions, seed))
     return out
 

@@ -19,7 +19,7 @@ from .settled import certified
 PATH_ARRAYS = {"images": 2, "energy": 1, "midpoint_energy": 1, "segment_max": 1,
                "segment_max_half": 1, "arc": 1, "fit_index": 0,
                "converged": 0, "iterations": 0, "max_perp_force": 0, "straight_energy": 1,
-               "saddle_verified": 0, "route_top": 0}
+               "saddle_verified": 0, "route_top": 0, "eps_stationarity": 1}
 #: Arrays of a pair file (a path between two minima).
 PAIR_ARRAYS = {"images": 2, "energy": 1, "segment_max": 1, "straight_energy": 1, "pair": 1,
                "converged": 0, "route_top": 0}
@@ -166,6 +166,9 @@ def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: flo
         "kink_saddle": int(kink.sum()),
         "relu_max_perp_force_median": float(np.median([float(p.get("relu_max_perp_force", np.nan))
                                                        for p in paths])),
+        # each band's worst image under the sampled test on the ReLU loss, median over bands
+        "eps_stationarity_median": float(np.median([np.max(p.get("eps_stationarity", np.nan))
+                                                    for p in paths])),
         "saddle_barrier_median": float(np.median(cols["barrier"][verified])) if verified.any()
         else float("nan"),
         "straight_barrier_median": float(np.median(cols["straight_barrier"])),
