@@ -359,15 +359,15 @@ def sampled_band_stationarity(energy_fn: EnergyFn, band: torch.Tensor, eps: floa
     tangent = improved_tangent(band, energy)
     if climbing is not None:
         tangent[climbing - 1] = 0.0
-    centre = band[1:-1].cpu().numpy()
-    offsets = np.stack([ball_offsets(rng, count, dim, eps) for _ in range(interior)])
-    points = np.concatenate([centre[:, None], centre[:, None] + offsets], axis=1)
-    grads = energy_and_gradient(energy_fn, torch.as_tensor(points.reshape(-1, dim), dtype=band.dtype,
+    rho = np.empty(interior)
+    for i in range(interior):  # one image's samples per pass: memory stays that of P + 2 networks
+        centre = band[i + 1].cpu().numpy()
+        points = np.vstack([centre, centre + ball_offsets(rng, count, dim, eps)])
+        g = energy_and_gradient(energy_fn, torch.as_tensor(points, dtype=band.dtype,
                                                            device=band.device))[1]
-    grads = grads.reshape(interior, count + 1, dim)
-    t = tangent[:, None, :]
-    perp = (grads - (grads * t).sum(-1, keepdim=True) * t).cpu().numpy()
-    return np.array([np.linalg.norm(min_norm_element(g)[0]) for g in perp])
+        perp = (g - (g @ tangent[i])[:, None] * tangent[i]).cpu().numpy()
+        rho[i] = np.linalg.norm(min_norm_element(perp)[0])
+    return rho
 
 
 def relax_band(energy_fn: EnergyFn, band: torch.Tensor, cfg: NebConfig,
