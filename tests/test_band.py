@@ -261,6 +261,15 @@ def test_sampled_stationarity_tests_the_climbing_image_in_every_direction():
     climbing = sampled_band_stationarity(ridge, band, 0.01, np.random.default_rng(1), climbing=1)
     assert across[0] < 1e-3
     assert climbing[0] == pytest.approx(slope, rel=0.02)
+    # in three dimensions, off the floor in z as well: the whole gradient but the kinked component
+    def ridge3(p):
+        return ridge(p[:, :2]) + p[:, 2] ** 2
+
+    band3 = torch.tensor([[-1.0, 0.0, 0.0], [0.3, 0.001, 0.2], [1.0, 0.0, 0.0]], dtype=F64)
+    rho3 = sampled_band_stationarity(ridge3, band3, 0.01, np.random.default_rng(1), climbing=1,
+                                     samples=32)
+    # within the ball the smooth parts move by at most (curvature x eps), about 3 % here
+    assert rho3[0] == pytest.approx(np.hypot(slope, 0.4), rel=0.05)
     # at the top the slope along the path is at most 4 eps anywhere in the ball, and changes sign
     top = torch.tensor([[-1.0, 0.0], [0.0, 0.001], [1.0, 0.0]], dtype=F64)
     assert sampled_band_stationarity(ridge, top, 0.01, np.random.default_rng(1), climbing=1)[0] < 0.04
@@ -274,10 +283,33 @@ def test_sampled_stationarity_without_samples_is_the_perpendicular_force(minima)
                         second])
     rho = sampled_band_stationarity(muller_brown, band, 0.1, np.random.default_rng(0), samples=0)
     np.testing.assert_allclose(rho, band_forces(muller_brown, band, 1.0).residual.numpy(), rtol=1e-10)
-    f = band_forces(muller_brown, band, 1.0, climb=True)
-    rho = sampled_band_stationarity(muller_brown, band, 0.1, np.random.default_rng(0), f.climbing,
+    # a band over a ridge: its highest image climbs and is measured by its whole gradient
+    over = torch.stack([shallow, torch.tensor([0.2, 0.3], dtype=F64), torch.tensor([0.1, 0.5], dtype=F64),
+                        torch.tensor([-0.1, 0.6], dtype=F64), second])
+    f = band_forces(muller_brown, over, 1.0, climb=True)
+    assert f.climbing == 3
+    rho = sampled_band_stationarity(muller_brown, over, 0.1, np.random.default_rng(0), f.climbing,
                                     samples=0)
     np.testing.assert_allclose(rho, f.residual.numpy(), rtol=1e-10)
+    assert rho[2] == pytest.approx(float(f.grad[3].norm()), rel=1e-10)
     # default sample count: P + 1 = 3 per image, all inside the ball
     more = sampled_band_stationarity(muller_brown, band, 1e-6, np.random.default_rng(0))
     np.testing.assert_allclose(more, band_forces(muller_brown, band, 1.0).residual.numpy(), rtol=1e-3)
+    wide = [sampled_band_stationarity(muller_brown, band, 0.3, np.random.default_rng(5), samples=s)
+            for s in (None, 3, 4)]
+    np.testing.assert_array_equal(wide[0], wide[1])
+    assert not np.array_equal(wide[0], wide[2])
+
+
+def test_sampled_stationarity_evaluates_the_energy_in_the_bands_dtype():
+    from nnlandscape.band import sampled_band_stationarity
+
+    seen = []
+
+    def spy(p):
+        seen.append(p.dtype)
+        return vee(p)
+
+    band = torch.tensor([[0.0, -1.0], [0.01, 0.0], [0.0, 1.0]], dtype=torch.float32)
+    sampled_band_stationarity(spy, band, 0.05, np.random.default_rng(0))
+    assert set(seen) == {torch.float32}
