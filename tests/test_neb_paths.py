@@ -201,6 +201,16 @@ def test_network_path_takes_the_sampled_test_on_the_relu_loss_as_convergence(mon
     out = network_path(pf["params"], end, *args, **kw)
     assert out["converged"] and not out["relax_converged"]
     assert (int(out["saddle_negative"]) >= 0) == (int(out["climbing_index"]) > 0)
+    # the climbing image is handed on as it is, none as None
+    seen = []
+    monkeypatch.setattr(neb_module, "sampled_band_stationarity",
+                        lambda *a, **k: seen.append(a[4]) or np.zeros(3))
+    hand = network_path(np.array([1.0, 1.5, 1.0, -1.5]), np.array([-1.0, 1.5, -1.0, 1.5]), X5,
+                        X5.copy(), 1, 1, cfg, **kw)
+    out = network_path(pf["params"], end, *args, **kw)
+    assert seen == [int(hand["climbing_index"]),
+                    None if int(out["climbing_index"]) < 0 else int(out["climbing_index"])]
+    assert seen[0] > 0
     # no radius: no sampled test, the relaxation's own verdict stands
     out = network_path(pf["params"], end, X5, pf["y_train"], 1, 1,
                        NebConfig(images=5, max_iter=15, climb_after=5, refine_rounds=0, dt=1e-3), **kw)
@@ -224,10 +234,18 @@ def test_a_converged_path_between_two_exact_fits_crosses_the_hand_saddle():
     # the energy var(y) = 0.25, with b1 free (the unit's rescaling, set aside)
     a, b = np.array([1.0, 1.5, 1.0, -1.5]), np.array([-1.0, 1.5, -1.0, 1.5])
     cfg = NebConfig(images=9, spring=1.0, optimizer="fire", max_iter=3000, tol=1e-4, climb=True,
-                    climb_after=100, refine_rounds=0, dt=1e-2, dt_max=0.1, max_move=0.05)
+                    climb_after=100, refine_rounds=0, dt=1e-2, dt_max=0.1, max_move=0.05, radius=0.05)
     out = network_path(a, b, X5, X5.copy(), 1, 1, cfg, beta=20.0, saddle_tol=1e-6, probe_step=1e-3,
                        probe_directions=6, seed=0)
-    assert out["converged"] and float(out["max_perp_force"]) < 1e-4
+    assert out["converged"] and out["relax_converged"] and float(out["max_perp_force"]) < 1e-4
+    # the sampled test gets the band's climbing image (tested whole there) and the ReLU loss
+    from nnlandscape.band import sampled_band_stationarity
+
+    relu, band = network_energy(X5, X5.copy(), 1, 1), torch.as_tensor(out["images"])
+    top = int(out["climbing_index"])
+    want = sampled_band_stationarity(relu, band, 0.05, np.random.default_rng(0), top)
+    np.testing.assert_allclose(out["eps_stationarity"], want, rtol=1e-12)
+    assert top == 4 and want.max() < 1e-3  # on the saddle, within 0.05 of its kinks
     top = out["images"][int(out["climbing_index"])]
     np.testing.assert_allclose(top[[0, 2, 3]], [0.0, 0.0, X5.mean()], atol=1e-6)
     assert float(out["energy"].max()) == pytest.approx(X5.var(), rel=1e-6)
