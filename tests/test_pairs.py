@@ -39,6 +39,16 @@ def test_pair_graph_from_hand_made_paths():
     assert g["converged"].tolist() == [True, True, False] and n["pairs_gd_converged"] == 2
     assert n["pairs_gd_straight_ratio_median"] == pytest.approx(np.median([1 / 4, 3 / 8, 8 / 17]))
     assert n["pairs_gd_barrier_over_loss"] == pytest.approx(3.0 / np.mean([1.0, 2.0, 0.5]))
+    # files without the sampled test: NaN; with it, each band's worst image, and their median
+    assert np.isnan(g["eps_stationarity"]).all() and np.isnan(n["pairs_gd_eps_stationarity_median"])
+    files = [f | {"eps_stationarity": np.array(e)} for f, e in
+             zip(files, ([0.1, 0.7], [0.05, 0.02], [0.3, 0.2]), strict=True)]
+    g = pair_graph(files)
+    np.testing.assert_array_equal(g["eps_stationarity"], [0.7, 0.05, 0.3])
+    assert pair_numbers(g, "p")["p_eps_stationarity_median"] == 0.3
+    # a graph file from before the sampled test: NaN, not an error
+    old = {k: v for k, v in g.items() if k != "eps_stationarity"}
+    assert np.isnan(pair_numbers(old, "p")["p_eps_stationarity_median"])
 
 
 def test_disconnectivity_figure_draws_every_join():
@@ -149,6 +159,7 @@ def test_pair_graph_keeps_the_lowest_path_between_two_minima_and_lays_out_the_tr
     np.testing.assert_array_equal(g["leaf_x"], [0.0, 1.0, 2.0])
     np.testing.assert_array_equal(g["node_x"], [0.5, 1.25])
     n = pair_numbers(g, "p")
+    assert np.isnan(n.pop("p_eps_stationarity_median"))  # hand-made files without the sampled test
     assert n == pytest.approx({"p_pairs": 4, "p_converged": 2, "p_minima": 3, "p_barrier_median": 2.0,
                                "p_image_barrier_median": 2.0,
                                "p_straight_barrier_median": 1.5,

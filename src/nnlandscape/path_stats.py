@@ -284,7 +284,8 @@ def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.n
     """Graph arrays from pair files: the minima involved, their ReLU losses (the band's end
     energies), the saddle matrix (the lower of the band's :func:`path_top` and the constant-output
     route's; inf where no path), barriers (the band's, its images' alone, the route's, the straight
-    segment's), spanning tree, joins and a layout for the disconnectivity graph."""
+    segment's), convergence and the sampled test's worst image per band, spanning tree, joins and a
+    layout for the disconnectivity graph."""
     rows = sorted({int(v) for f in pair_files for v in f["pair"]})
     where = {r: i for i, r in enumerate(rows)}
     energy = np.full(len(rows), np.nan)
@@ -307,6 +308,9 @@ def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.n
             "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
             "barrier": band, "image_barrier": image, "route_barrier": route, "straight_barrier": straight,
             "converged": np.array([bool(f["converged"]) for f in pair_files], bool),
+            # each band's worst image under the sampled test (NaN for files without it)
+            "eps_stationarity": np.array([np.max(f.get("eps_stationarity", np.nan))
+                                          for f in pair_files], np.float64),
             "tree": spanning_tree(saddle),
             "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
             "leaf_x": leaf_x, "node_x": node_x}
@@ -328,6 +332,8 @@ def pair_numbers(graph: Mapping[str, np.ndarray], prefix: str) -> dict[str, obje
     out = {
         "pairs": int(b.size),
         "converged": int(np.sum(graph["converged"])),
+        "eps_stationarity_median": float(np.median(graph["eps_stationarity"]))
+        if "eps_stationarity" in graph else float("nan"),
         "minima": int(graph["energy"].size),
         "barrier_median": float(np.median(b)),
         "image_barrier_median": float(np.median(graph["image_barrier"])),
