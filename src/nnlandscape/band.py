@@ -349,8 +349,9 @@ def sampled_band_stationarity(energy_fn: EnergyFn, band: torch.Tensor, eps: floa
     perpendicular gradient: sampled at the image and at ``samples`` (default P + 1) uniform points of
     the ``eps``-ball around it, each projected off the image's tangent (:func:`improved_tangent` of
     the band as it is), unprojected at the ``climbing`` image (a saddle is stationary in every
-    direction). Zero lies within it of the eps-subdifferential across the path: on a kink that is a
-    minimum across the path the plain force flips sign instead of vanishing, this measure does not.
+    direction). It is small when some mixture of the gradients within eps of the image is flat
+    across the path, as on a kink that is a minimum across it, where the plain force flips sign
+    instead of vanishing; on a slope it stays the slope.
     """
     band = band.detach()
     interior, dim = band.shape[0] - 2, band.shape[1]
