@@ -36,6 +36,12 @@ def muller_brown(p: torch.Tensor) -> torch.Tensor:
     return (MB_A * torch.exp(MB_a * dx**2 + MB_b * dx * dy + MB_c * dy**2)).sum(1)
 
 
+def vee(p):
+    """A valley with a |x| floor along x = 0 and minima at (0, -1) and (0, 1)."""
+    return p[:, 0].abs() + (p[:, 1] ** 2 - 1) ** 2
+
+
+
 def local_minimum(guess) -> torch.Tensor:
     p = torch.tensor(guess, dtype=F64, requires_grad=True)
     opt = torch.optim.LBFGS([p], max_iter=500, tolerance_grad=1e-13, tolerance_change=1e-16,
@@ -195,9 +201,6 @@ def test_climbing_force_inverts_the_tangential_gradient(minima):
 def test_window_converges_a_band_across_a_kink_that_plain_test_does_not():
     # a valley with a |x| floor: the path runs along x = 0 from (0, -1) to (0, 1); an image off
     # the line feels a force of 1 across it and jumps from side to side instead of settling
-    def vee(p):
-        return p[:, 0].abs() + (p[:, 1] ** 2 - 1) ** 2
-
     start, end = torch.tensor([0.0, -1.0], dtype=F64), torch.tensor([0.0, 1.0], dtype=F64)
     band = torch.stack([start, torch.tensor([0.013, -0.5], dtype=F64),
                         torch.tensor([-0.011, 0.0], dtype=F64), torch.tensor([0.007, 0.5], dtype=F64), end])
@@ -226,11 +229,6 @@ def test_segment_points_lie_evenly_inside_each_segment():
     assert NebConfig(segment_samples=1).segment_samples == 1  # one sample, the midpoint, is allowed
     with pytest.raises(ValueError, match="neb.segment_samples must be at least 1, got 0"):
         NebConfig(segment_samples=0)
-
-
-def vee(p):
-    """A valley with a |x| floor along x = 0 and minima at (0, -1) and (0, 1)."""
-    return p[:, 0].abs() + (p[:, 1] ** 2 - 1) ** 2
 
 
 def test_sampled_stationarity_sees_a_band_on_a_kink_as_stationary_and_one_beside_it_as_not():

@@ -242,10 +242,10 @@ def test_a_converged_path_between_two_exact_fits_crosses_the_hand_saddle():
     from nnlandscape.band import sampled_band_stationarity
 
     relu, band = network_energy(X5, X5.copy(), 1, 1), torch.as_tensor(out["images"])
-    top = int(out["climbing_index"])
-    want = sampled_band_stationarity(relu, band, 0.05, np.random.default_rng(0), top)
+    climb = int(out["climbing_index"])
+    want = sampled_band_stationarity(relu, band, 0.05, np.random.default_rng(0), climb)
     np.testing.assert_allclose(out["eps_stationarity"], want, rtol=1e-12)
-    assert top == 4 and want.max() < 1e-3  # on the saddle, within 0.05 of its kinks
+    assert climb == 4 and want.max() < 1e-3  # on the saddle, within 0.05 of its kinks
     top = out["images"][int(out["climbing_index"])]
     np.testing.assert_allclose(top[[0, 2, 3]], [0.0, 0.0, X5.mean()], atol=1e-6)
     assert float(out["energy"].max()) == pytest.approx(X5.var(), rel=1e-6)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .nonsmooth import ball_offsets, min_norm_element
+from .nonsmooth import min_norm_element, sampled_gradients
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
 #: Optimizers of the band (not the training optimizers of the fits).
@@ -354,19 +354,21 @@ def sampled_band_stationarity(energy_fn: EnergyFn, band: torch.Tensor, eps: floa
     instead of vanishing; on a slope it stays the slope.
     """
     band = band.detach()
-    interior, dim = band.shape[0] - 2, band.shape[1]
-    count = dim + 1 if samples is None else samples
+    interior = band.shape[0] - 2
+    count = band.shape[1] + 1 if samples is None else samples
     energy = energy_and_gradient(energy_fn, band)[0]
-    tangent = improved_tangent(band, energy)
+    tangent = improved_tangent(band, energy).cpu().numpy()
     if climbing is not None:
         tangent[climbing - 1] = 0.0
+
+    def grad_fn(points: np.ndarray) -> np.ndarray:
+        at = torch.as_tensor(points, dtype=band.dtype, device=band.device)
+        return energy_and_gradient(energy_fn, at)[1].cpu().numpy()
+
     rho = np.empty(interior)
     for i in range(interior):  # one image's samples per pass: memory stays that of P + 2 networks
-        centre = band[i + 1].cpu().numpy()
-        points = np.vstack([centre, centre + ball_offsets(rng, count, dim, eps)])
-        g = energy_and_gradient(energy_fn, torch.as_tensor(points, dtype=band.dtype,
-                                                           device=band.device))[1]
-        perp = (g - (g @ tangent[i])[:, None] * tangent[i]).cpu().numpy()
+        g = sampled_gradients(grad_fn, band[i + 1].cpu().numpy(), eps, count, rng)[0]
+        perp = g - (g @ tangent[i])[:, None] * tangent[i]
         rho[i] = np.linalg.norm(min_norm_element(perp)[0])
     return rho
 

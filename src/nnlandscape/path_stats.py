@@ -149,6 +149,12 @@ def route_numbers(paths: Sequence[Mapping[str, np.ndarray]]) -> dict[str, object
             "best_barrier_median": float(np.median(np.minimum(top, route) - high))}
 
 
+def sampled_worst(path: Mapping[str, np.ndarray]) -> float:
+    """A band's worst image under the sampled test on the ReLU loss (the largest
+    ``eps_stationarity``; NaN for files without it or with the test off)."""
+    return float(np.max(path.get("eps_stationarity", np.nan)))
+
+
 def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: float) -> dict[str, object]:
     """Convergence and saddle-test numbers of a set of paths (unprefixed keys); unverified
     converged paths are named by their index."""
@@ -166,9 +172,7 @@ def saddle_numbers(paths: Sequence[Mapping[str, np.ndarray]], drop_fraction: flo
         "kink_saddle": int(kink.sum()),
         "relu_max_perp_force_median": float(np.median([float(p.get("relu_max_perp_force", np.nan))
                                                        for p in paths])),
-        # each band's worst image under the sampled test on the ReLU loss, median over bands
-        "eps_stationarity_median": float(np.median([np.max(p.get("eps_stationarity", np.nan))
-                                                    for p in paths])),
+        "eps_stationarity_median": float(np.median([sampled_worst(p) for p in paths])),
         "saddle_barrier_median": float(np.median(cols["barrier"][verified])) if verified.any()
         else float("nan"),
         "straight_barrier_median": float(np.median(cols["straight_barrier"])),
@@ -308,9 +312,7 @@ def pair_graph(pair_files: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.n
             "pairs": np.array([f["pair"] for f in pair_files], np.int64).reshape(-1, 2),
             "barrier": band, "image_barrier": image, "route_barrier": route, "straight_barrier": straight,
             "converged": np.array([bool(f["converged"]) for f in pair_files], bool),
-            # each band's worst image under the sampled test (NaN for files without it)
-            "eps_stationarity": np.array([np.max(f.get("eps_stationarity", np.nan))
-                                          for f in pair_files], np.float64),
+            "eps_stationarity": np.array([sampled_worst(f) for f in pair_files], np.float64),
             "tree": spanning_tree(saddle),
             "join_left": joins.left, "join_right": joins.right, "join_level": joins.level,
             "leaf_x": leaf_x, "node_x": node_x}
